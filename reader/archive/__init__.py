@@ -1,0 +1,170 @@
+"""The archive: one SQLite file holding every article, opened through ``Archive``.
+
+``Archive`` is a small facade in the manner of Anki's ``Collection``: it owns the engine and the
+transactions, and delegates to one module per concern (articles, tags, sources, search, fts).
+Each public method is one short transaction; writes are BEGIN IMMEDIATE, so two writers queue
+rather than deadlock, and a crash at any point leaves the last committed state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+
+import platformdirs
+from sqlalchemy import Connection, Engine
+
+from reader.archive import articles, fts, search, sources, tags
+from reader.archive.engine import open_engine, translate_errors
+from reader.errors import ArchiveReadOnly
+from reader.query import Query, parse_query
+from reader.records import (
+    ArchiveTotals,
+    Article,
+    ArticleDraft,
+    Page,
+    SourceInfo,
+    StoreOutcome,
+    TagCount,
+)
+
+ARCHIVE_ENV = "BROADSHEET_ARCHIVE"
+
+
+def default_archive_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """``--archive PATH``, else ``$BROADSHEET_ARCHIVE``, else the user data folder."""
+    if explicit:
+        return Path(explicit).expanduser()
+    from_env = os.environ.get(ARCHIVE_ENV)
+    if from_env:
+        return Path(from_env).expanduser()
+    return platformdirs.user_data_path("broadsheet", appauthor=False) / "archive.db"
+
+
+class Archive:
+    """An open archive. Thread-safe: every call takes its own pooled connection."""
+
+    def __init__(self, path: Path, engine: Engine, read_only: bool,
+                 backup_path: Path | None = None) -> None:
+        self.path = path
+        self.read_only = read_only
+        #: The copy made before the last schema migration, if this open migrated.
+        self.backup_path = backup_path
+        self._engine = engine
+        self._writer = engine.execution_options(broadsheet_write=True)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None) -> Archive:
+        """Open or create the archive; see ``engine.open_engine`` for what it refuses."""
+        resolved = default_archive_path(path)
+        engine, read_only, backup_path = open_engine(resolved)
+        return cls(resolved, engine, read_only, backup_path)
+
+    def close(self) -> None:
+        if not self.read_only:
+            with contextlib.suppress(Exception), self._engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA optimize")
+        self._engine.dispose()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # --- transactions ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read transaction: one consistent snapshot for several queries."""
+        with translate_errors(self.path), self._engine.connect() as connection, \
+                connection.begin():
+            yield connection
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A write transaction: all of it commits, or (on any exception) none of it."""
+        if self.read_only:
+            raise ArchiveReadOnly(
+                f"the archive {self.path} is read-only; it can be read but not changed")
+        with translate_errors(self.path), self._writer.connect() as connection, \
+                connection.begin():
+            yield connection
+
+    # --- articles --------------------------------------------------------------------------------
+
+    def store(self, drafts: Sequence[ArticleDraft], source_id: int | None = None,
+              fetched: datetime | None = None) -> list[StoreOutcome]:
+        """Store drafts in one transaction (the local-files source unless one is given)."""
+        with self.writing() as connection:
+            target = source_id if source_id is not None else sources.local_source_id(connection)
+            return [articles.store_draft(connection, target, draft, fetched)
+                    for draft in drafts]
+
+    def article(self, article_id: int) -> Article:
+        with self.reading() as connection:
+            return articles.load(connection, article_id)
+
+    def headlines(self, query: str | Query = "", *, source_id: int | None = None,
+                  cursor: str | None = None, limit: int = 50) -> Page:
+        """A page of headlines for a search (raises QuerySyntaxError for bad syntax)."""
+        parsed = parse_query(query) if isinstance(query, str) else query
+        with self.reading() as connection:
+            return search.headline_page(connection, parsed, source_id=source_id,
+                                        cursor=cursor, limit=limit)
+
+    def set_read(self, article_ids: Sequence[int], read: bool = True) -> None:
+        with self.writing() as connection:
+            articles.set_read(connection, article_ids, read)
+
+    def set_bookmarked(self, article_ids: Sequence[int], bookmarked: bool = True) -> None:
+        with self.writing() as connection:
+            articles.set_bookmarked(connection, article_ids, bookmarked)
+
+    def delete(self, article_ids: Sequence[int]) -> None:
+        with self.writing() as connection:
+            articles.delete(connection, article_ids)
+
+    # --- tags ------------------------------------------------------------------------------------
+
+    def tag(self, article_id: int, names: Sequence[str]) -> bool:
+        """Add tags; False if the article had them all already."""
+        with self.writing() as connection:
+            articles.require(connection, [article_id])
+            return tags.retag(connection, article_id, tags.clean_tag_names(names))
+
+    def untag(self, article_id: int, names: Sequence[str]) -> bool:
+        """Remove tags; False if the article had none of them."""
+        with self.writing() as connection:
+            articles.require(connection, [article_id])
+            return tags.retag(connection, article_id, (), tags.clean_tag_names(names))
+
+    def tag_counts(self) -> list[TagCount]:
+        with self.reading() as connection:
+            return tags.counts(connection)
+
+    # --- sources and totals ----------------------------------------------------------------------
+
+    def sources(self) -> list[SourceInfo]:
+        with self.reading() as connection:
+            return sources.list_sources(connection)
+
+    def totals(self) -> ArchiveTotals:
+        with self.reading() as connection:
+            row = connection.exec_driver_sql(
+                "SELECT articles, unread, bookmarked FROM archive_stats WHERE id = 1").one()
+        return ArchiveTotals(int(row[0]), int(row[1]), int(row[2]))
+
+    def check(self) -> None:
+        """Raise if SQLite or the full-text index find the archive inconsistent."""
+        with self.reading() as connection:
+            result = connection.exec_driver_sql("PRAGMA integrity_check").scalar()
+            if result != "ok":
+                raise RuntimeError(f"integrity_check: {result}")
+            problems = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if problems:
+                raise RuntimeError(f"foreign_key_check: {problems[:5]}")
+            fts.check(connection)

@@ -1,0 +1,260 @@
+"""Writing and reading single articles: store a draft, flags, tags, delete with a tombstone.
+
+Every function takes the caller's Connection and runs inside the caller's transaction; the
+``Archive`` facade owns transactions, so a multi-step change is all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from reader.archive import fts, tags
+from reader.archive.schema import from_micros, to_micros
+from reader.errors import ArticleNotFound
+from reader.records import Article, ArticleDraft, RelatedLink, StoreOutcome
+from reader.render.plaintext import count_words, html_to_text, make_excerpt, title_key
+from reader.render.sanitize import sanitize_html
+
+MAX_TITLE_LENGTH = 1000
+UNTITLED = "(untitled)"
+
+
+def draft_guid(draft: ArticleDraft, body_html: str) -> str:
+    """Identity within a source: guid, else link, else a hash of the content."""
+    if draft.guid:
+        return draft.guid
+    if draft.url:
+        return draft.url
+    digest = hashlib.sha256(f"{draft.title}\n{body_html}".encode()).hexdigest()
+    return f"sha256:{digest}"
+
+
+def _content_hash(draft: ArticleDraft, body_html: str) -> str:
+    payload: dict[str, Any] = {
+        "title": draft.title,
+        "subtitle": draft.subtitle,
+        "author": draft.author,
+        "published": draft.published.isoformat() if draft.published else None,
+        "url": draft.url,
+        "body": body_html,
+        "tags": list(draft.tags),
+        "related": [
+            [r.title, r.excerpt, r.published.isoformat() if r.published else None, r.url]
+            for r in draft.related
+        ],
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def allocate_order_key(connection: Connection, moment: datetime,
+                       current: int | None = None) -> int:
+    """A unique order key at (or just after) ``moment``; see ``schema.Article``."""
+    wanted = to_micros(moment)
+    if current is not None and wanted <= current < wanted + 1_000_000:
+        return current
+    taken = connection.exec_driver_sql(
+        "SELECT 1 FROM articles WHERE order_key = ?", (wanted,)).first()
+    if taken is None:
+        return wanted
+    highest = connection.exec_driver_sql(
+        "SELECT max(order_key) FROM articles WHERE order_key >= ? AND order_key < ?",
+        (wanted, wanted + 1_000_000),
+    ).scalar_one()
+    candidate = int(highest) + 1
+    while connection.exec_driver_sql(
+            "SELECT 1 FROM articles WHERE order_key = ?", (candidate,)).first():
+        candidate += 1
+    return candidate
+
+
+def _clean_text(value: str | None, limit: int = MAX_TITLE_LENGTH) -> str | None:
+    if value is None:
+        return None
+    flat = " ".join(value.split())[:limit]
+    return flat or None
+
+
+def store_draft(connection: Connection, source_id: int, draft: ArticleDraft,
+                fetched: datetime | None = None) -> StoreOutcome:
+    """Insert or update one article from a draft; sanitizes its body on the way in.
+
+    A draft whose identity was deleted before (a tombstone) is not stored. An update keeps the
+    article's read and bookmark state and the tags a person added.
+    """
+    now = fetched or datetime.now(UTC)
+    body_html = sanitize_html(draft.body_html)
+    guid = draft_guid(draft, body_html)
+    if connection.exec_driver_sql(
+        "SELECT 1 FROM tombstones WHERE source_id = ? AND guid = ?", (source_id, guid)
+    ).first():
+        return StoreOutcome(None, "tombstoned")
+    content_hash = _content_hash(draft, body_html)
+    existing = connection.exec_driver_sql(
+        "SELECT id, content_hash, order_key FROM articles WHERE source_id = ? AND guid = ?",
+        (source_id, guid),
+    ).first()
+    if existing is not None and existing[1] == content_hash:
+        return StoreOutcome(int(existing[0]), "unchanged")
+
+    text = html_to_text(body_html)
+    title = _clean_text(draft.title) or UNTITLED
+    values = {
+        "url": draft.url,
+        "title": title,
+        "title_key": title_key(title),
+        "subtitle": _clean_text(draft.subtitle),
+        "author": _clean_text(draft.author),
+        "published": None if draft.published is None else to_micros(draft.published),
+        "fetched": to_micros(now),
+        "excerpt": make_excerpt(text),
+        "word_count": count_words(text),
+        "content_hash": content_hash,
+    }
+    if existing is None:
+        values["order_key"] = allocate_order_key(connection, draft.published or now)
+        article_id = _insert(connection, source_id, guid, values, body_html, text)
+        status = "imported"
+    else:
+        article_id = int(existing[0])
+        fts.unindex(connection, [article_id])
+        del values["fetched"]  # the first arrival stays the fallback date
+        moment = draft.published or from_micros(
+            int(connection.exec_driver_sql(
+                "SELECT fetched FROM articles WHERE id = ?", (article_id,)).scalar_one()))
+        values["order_key"] = allocate_order_key(connection, moment, int(existing[2]))
+        assignments = ", ".join(f"{column} = :{column}" for column in values)
+        connection.exec_driver_sql(
+            f"UPDATE articles SET {assignments} WHERE id = :id", {**values, "id": article_id}
+        )
+        connection.exec_driver_sql(
+            "UPDATE article_bodies SET html = ?, text = ? WHERE article_id = ?",
+            (body_html, text, article_id),
+        )
+        connection.exec_driver_sql("DELETE FROM related_links WHERE article_id = ?",
+                                   (article_id,))
+        status = "updated"
+    tags.attach(connection, article_id, tags.clean_tag_names(draft.tags))
+    _store_related(connection, article_id, draft)
+    fts.index(connection, [article_id])
+    return StoreOutcome(article_id, status)  # type: ignore[arg-type]
+
+
+def _insert(connection: Connection, source_id: int, guid: str, values: dict[str, Any],
+            body_html: str, text: str) -> int:
+    columns = ["source_id", "guid", *values]
+    cursor = connection.exec_driver_sql(
+        f"INSERT INTO articles ({', '.join(columns)}) "
+        f"VALUES ({', '.join(':' + c for c in columns)})",
+        {"source_id": source_id, "guid": guid, **values},
+    )
+    article_id = int(cursor.lastrowid)
+    connection.exec_driver_sql(
+        "INSERT INTO article_bodies (article_id, html, text) VALUES (?, ?, ?)",
+        (article_id, body_html, text),
+    )
+    return article_id
+
+
+def _store_related(connection: Connection, article_id: int, draft: ArticleDraft) -> None:
+    for position, link in enumerate(draft.related):
+        title = _clean_text(link.title)
+        if not title:
+            continue
+        connection.exec_driver_sql(
+            "INSERT INTO related_links (article_id, position, title, title_key, excerpt, "
+            "published, url) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (article_id, position, title, title_key(title), _clean_text(link.excerpt, 2000),
+             None if link.published is None else to_micros(link.published), link.url),
+        )
+
+
+def require(connection: Connection, article_ids: Sequence[int]) -> None:
+    """Raise ArticleNotFound for the first id that is not in the archive."""
+    for article_id in article_ids:
+        if connection.exec_driver_sql(
+                "SELECT 1 FROM articles WHERE id = ?", (article_id,)).first() is None:
+            raise ArticleNotFound(article_id)
+
+
+def set_read(connection: Connection, article_ids: Sequence[int], read: bool) -> None:
+    require(connection, article_ids)
+    for article_id in article_ids:
+        connection.exec_driver_sql(
+            "UPDATE articles SET read = ? WHERE id = ?", (int(read), article_id))
+
+
+def set_bookmarked(connection: Connection, article_ids: Sequence[int], bookmarked: bool) -> None:
+    require(connection, article_ids)
+    stamp = to_micros(datetime.now(UTC)) if bookmarked else None
+    for article_id in article_ids:
+        connection.exec_driver_sql(
+            "UPDATE articles SET bookmarked = ?, "
+            "bookmarked_at = CASE WHEN ? THEN coalesce(bookmarked_at, ?) END WHERE id = ?",
+            (int(bookmarked), int(bookmarked), stamp, article_id),
+        )
+
+
+def delete(connection: Connection, article_ids: Sequence[int]) -> None:
+    """Delete articles and leave tombstones so an import or sync does not bring them back."""
+    require(connection, article_ids)
+    fts.unindex(connection, article_ids)
+    now = to_micros(datetime.now(UTC))
+    for article_id in article_ids:
+        connection.exec_driver_sql(
+            "INSERT OR REPLACE INTO tombstones (source_id, guid, deleted_at) "
+            "SELECT source_id, guid, ? FROM articles WHERE id = ?",
+            (now, article_id),
+        )
+        connection.exec_driver_sql("DELETE FROM articles WHERE id = ?", (article_id,))
+    tags.drop_empty(connection)
+
+
+def load(connection: Connection, article_id: int) -> Article:
+    row = connection.exec_driver_sql(
+        "SELECT a.id, a.title, a.subtitle, s.title, a.source_id, a.url, a.published, a.fetched, "
+        "a.author, a.read, a.bookmarked, a.bookmarked_at, a.excerpt, a.word_count, b.html, b.text "
+        "FROM articles a JOIN sources s ON s.id = a.source_id "
+        "LEFT JOIN article_bodies b ON b.article_id = a.id WHERE a.id = ?",
+        (article_id,),
+    ).first()
+    if row is None:
+        raise ArticleNotFound(article_id)
+    return Article(
+        id=int(row[0]), title=str(row[1]), subtitle=row[2], source=str(row[3]),
+        source_id=int(row[4]), url=row[5],
+        published=None if row[6] is None else from_micros(int(row[6])),
+        fetched=from_micros(int(row[7])), author=row[8],
+        tags=tags.names_for(connection, [article_id])[article_id],
+        read=bool(row[9]), bookmarked=bool(row[10]),
+        bookmarked_at=None if row[11] is None else from_micros(int(row[11])),
+        excerpt=str(row[12]), word_count=int(row[13]),
+        body_html=str(row[14] or ""), body_text=str(row[15] or ""),
+        related=related_links(connection, article_id),
+    )
+
+
+def related_links(connection: Connection, article_id: int) -> tuple[RelatedLink, ...]:
+    """An article's related links, each matched to an archived article by url or title."""
+    rows = connection.exec_driver_sql(
+        "SELECT r.title, r.excerpt, r.published, r.url, "
+        "  coalesce((SELECT m.id FROM articles m WHERE r.url IS NOT NULL AND m.url = r.url "
+        "            AND m.id != r.article_id LIMIT 1), "
+        "           (SELECT m.id FROM articles m WHERE m.title_key = r.title_key "
+        "            AND m.id != r.article_id ORDER BY m.order_key DESC LIMIT 1)) "
+        "FROM related_links r WHERE r.article_id = ? ORDER BY r.position",
+        (article_id,),
+    )
+    return tuple(
+        RelatedLink(
+            title=str(title), excerpt=excerpt,
+            published=None if published is None else from_micros(int(published)),
+            url=url, article_id=None if match is None else int(match),
+        )
+        for title, excerpt, published, url, match in rows
+    )

@@ -1,0 +1,285 @@
+"""Opening an archive file: refusing foreign files, creating, migrating, per-connection PRAGMAs.
+
+Everything here happens before any article is read. The order matters: a file is identified
+from its header bytes without opening it through SQLite (so a foreign file is left untouched),
+then the schema revision decides between "use", "migrate after a backup" and "refuse".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, exc
+from sqlalchemy.pool import NullPool
+
+from reader.errors import (
+    ArchiveBusy,
+    ArchiveCorrupt,
+    ArchiveError,
+    ArchiveReadOnly,
+    ArchiveTooNew,
+    ArchiveUnavailable,
+    NotAnArchive,
+)
+
+#: ``PRAGMA application_id`` of every Broadsheet archive: "BSHT".
+APPLICATION_ID = 0x42534854
+#: The newest schema this code knows; tests check it equals the migrations' head.
+HEAD_REVISION = "0002"
+DEFAULT_BUSY_TIMEOUT_MS = 5000
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def busy_timeout_ms() -> int:
+    """How long a writer waits for another one; ``BROADSHEET_BUSY_TIMEOUT_MS`` overrides it."""
+    raw = os.environ.get("BROADSHEET_BUSY_TIMEOUT_MS", "")
+    return int(raw) if raw.isdigit() else DEFAULT_BUSY_TIMEOUT_MS
+
+
+def identify(path: Path) -> bool:
+    """Return True for an existing Broadsheet archive, False for a file to create.
+
+    Reads only the 100-byte header, so a foreign file is never opened by SQLite (which could
+    create journal files beside it). Raises NotAnArchive for anything else.
+    """
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(100)
+    except FileNotFoundError:
+        return False
+    except IsADirectoryError:
+        raise NotAnArchive(f"{path} is a folder, not a Broadsheet archive") from None
+    except OSError as error:
+        raise ArchiveUnavailable(f"cannot read {path}: {error.strerror}") from None
+    if not header:
+        return False
+    if not header.startswith(_SQLITE_MAGIC) or len(header) < 100:
+        raise NotAnArchive(f"{path} is not a Broadsheet archive (not an SQLite database)")
+    if int.from_bytes(header[68:72], "big") != APPLICATION_ID:
+        raise NotAnArchive(f"{path} is an SQLite database but not a Broadsheet archive")
+    return True
+
+
+def _is_writable(path: Path) -> bool:
+    folder = path.parent
+    return os.access(path, os.W_OK) and os.access(folder, os.W_OK | os.X_OK)
+
+
+def make_engine(path: Path, *, read_only: bool) -> Engine:
+    """An engine whose connections have the archive's PRAGMAs and honest transactions.
+
+    Python 3.11's sqlite3 module begins transactions on its own and not before SELECTs; the
+    "connect"/"begin" event pair recommended in SQLAlchemy's SQLite dialect docs ("Serializable
+    isolation / Savepoints / Transactional DDL") hands BEGIN to us. Writers ask for BEGIN
+    IMMEDIATE (execution option ``broadsheet_write``), so a busy archive is reported when the
+    transaction starts, not halfway through it.
+    """
+    timeout_ms = busy_timeout_ms()
+    if read_only:
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+
+        def connect() -> sqlite3.Connection:
+            try:
+                connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return connection
+            except sqlite3.OperationalError:
+                # A read-only WAL archive needs its -shm file; when it cannot be created, the
+                # SQLite docs ("WAL databases on read-only media") say to open it immutable.
+                return sqlite3.connect(f"{uri}&immutable=1", uri=True, check_same_thread=False)
+
+        engine = create_engine("sqlite://", creator=connect, poolclass=NullPool)
+    else:
+        engine = create_engine(
+            f"sqlite:///{path}",
+            connect_args={"check_same_thread": False, "timeout": timeout_ms / 1000},
+            pool_size=4,
+            max_overflow=8,
+        )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "foreign_keys = ON",
+            f"busy_timeout = {timeout_ms}",
+            "synchronous = NORMAL",
+            "cache_size = -65536",
+            "temp_store = MEMORY",
+            "mmap_size = 268435456",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get("broadsheet_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def create_archive_file(path: Path) -> None:
+    """Create an empty archive with our application id, in WAL mode, before any schema.
+
+    The id goes in first, in rollback-journal mode, so it is in the main file's header from
+    the start and ``identify`` recognises even an archive interrupted during creation.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path, isolation_level=None)
+        try:
+            connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            connection.execute("PRAGMA journal_mode = WAL")
+        finally:
+            connection.close()
+    except (OSError, sqlite3.Error) as error:
+        raise ArchiveUnavailable(f"cannot create an archive at {path}: {error}") from None
+
+
+def stored_revision(connection: Connection) -> str | None:
+    row = connection.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+    ).first()
+    if row is None:
+        return None
+    version = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    return str(version) if version is not None else None
+
+
+def _alembic_config(connection: Connection) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def known_revisions() -> list[str]:
+    """Revisions from oldest to newest, read from the migration scripts."""
+    from alembic.script import ScriptDirectory
+
+    config = _alembic_config(None)  # type: ignore[arg-type]
+    scripts = ScriptDirectory.from_config(config)
+    return [script.revision for script in reversed(list(scripts.walk_revisions()))]
+
+
+def upgrade(engine: Engine, target: str = "head") -> None:
+    """Run the migrations up to ``target`` in one write transaction."""
+    from alembic import command
+
+    writer = engine.execution_options(broadsheet_write=True)
+    with writer.connect() as connection, connection.begin():
+        command.upgrade(_alembic_config(connection), target)
+
+
+def backup(path: Path) -> Path:
+    """Copy the archive, WAL included, to a dated file beside it (SQLite's online backup)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.backup-{stamp}")
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = path.with_name(f"{path.name}.backup-{stamp}-{counter}")
+    source = sqlite3.connect(path)
+    destination = sqlite3.connect(target)
+    try:
+        source.backup(destination)
+    finally:
+        destination.close()
+        source.close()
+    return target
+
+
+def open_engine(path: Path) -> tuple[Engine, bool, Path | None]:
+    """Open (creating or migrating as needed) the archive at ``path``.
+
+    Returns the engine, whether it is read-only, and the backup made before a migration.
+    Raises NotAnArchive, ArchiveTooNew, ArchiveCorrupt, ArchiveUnavailable, ArchiveBusy.
+    """
+    exists = identify(path)
+    if not exists:
+        if path.exists() and not _is_writable(path):
+            raise ArchiveReadOnly(f"cannot create an archive in read-only {path}")
+        create_archive_file(path)
+    read_only = not _is_writable(path)
+    engine = make_engine(path, read_only=read_only)
+    backup_path: Path | None = None
+    try:
+        with translate_errors(path), engine.connect() as connection:
+            revision = stored_revision(connection)
+        if revision == HEAD_REVISION:
+            return engine, read_only, None
+        if revision is None and exists and _has_user_tables(engine, path):
+            raise NotAnArchive(f"{path} has Broadsheet's id but no schema version; not touching it")
+        if revision is not None and revision not in known_revisions():
+            raise ArchiveTooNew(
+                f"{path} was written by a newer Broadsheet (schema {revision}); this version "
+                f"reads schema {HEAD_REVISION} at most — update Broadsheet to open it"
+            )
+        if read_only:
+            raise ArchiveReadOnly(f"{path} needs a schema upgrade but is read-only")
+        if revision is not None:
+            backup_path = backup(path)
+        with translate_errors(path):
+            upgrade(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine, read_only, backup_path
+
+
+def _has_user_tables(engine: Engine, path: Path) -> bool:
+    with translate_errors(path), engine.connect() as connection:
+        count = connection.exec_driver_sql(
+            "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+        ).scalar()
+    return bool(count)
+
+
+@contextlib.contextmanager
+def translate_errors(path: Path) -> Iterator[None]:
+    """Turn SQLite's environment errors into the core's one-line ArchiveErrors.
+
+    Anything not recognised (a bug: bad SQL, a constraint we should have checked) propagates
+    unchanged, as qutebrowser's sql.py does with its "known" and "bug" error split.
+    """
+    try:
+        yield
+    except exc.DBAPIError as error:
+        translated = _translate(error.orig, path)
+        if translated is None:
+            raise
+        raise translated from error
+    except sqlite3.Error as error:
+        translated = _translate(error, path)
+        if translated is None:
+            raise
+        raise translated from error
+
+
+def _translate(error: BaseException | None, path: Path) -> ArchiveError | None:
+    message = str(error).lower()
+    if "locked" in message or "busy" in message:
+        seconds = busy_timeout_ms() / 1000
+        return ArchiveBusy(
+            f"the archive {path} is busy: another program is writing to it "
+            f"(waited {seconds:g} s); try again when it has finished"
+        )
+    if "readonly" in message or "read-only" in message:
+        return ArchiveReadOnly(f"the archive {path} is read-only; it can be read but not changed")
+    if "malformed" in message or "not a database" in message or "corrupt" in message:
+        return ArchiveCorrupt(f"the archive {path} is damaged ({error}); restore a backup")
+    if "disk is full" in message or "disk i/o" in message or "unable to open" in message:
+        return ArchiveUnavailable(f"cannot use the archive {path}: {error}")
+    if not isinstance(error, sqlite3.OperationalError):
+        return None
+    return ArchiveError(f"archive error in {path}: {error}")

@@ -1,0 +1,206 @@
+"""The archive's tables as typed SQLAlchemy models.
+
+The schema itself is created and changed only by the Alembic migrations in ``migrations/``;
+these models describe it for queries, and a test checks the two agree. Counters
+(``article_count``, ``unread_count``, ``archive_stats``) are kept by triggers defined in the
+migrations, so every write path (ORM, Core, raw SQL) keeps them equal to a recount.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class EpochMicros(TypeDecorator[datetime]):
+    """An aware UTC datetime stored as integer microseconds since the epoch.
+
+    Integers index and compare faster than SQLite's text datetimes, and storing UTC only means
+    the offset a feed used is not kept: ``published`` is shown back in UTC, never invented.
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> int | None:
+        return None if value is None else to_micros(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        return None if value is None else from_micros(int(value))
+
+
+def to_micros(value: datetime) -> int:
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
+    delta = value - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(value: int) -> datetime:
+    return datetime.fromtimestamp(value // 1_000_000, UTC).replace(microsecond=value % 1_000_000)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class Source(Base):
+    """Where articles come from: a feed, a saved web page, or local files the user imported."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str | None] = mapped_column(Text, unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(EpochMicros)
+    last_synced: Mapped[datetime | None] = mapped_column(EpochMicros)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(EpochMicros)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    article_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    unread_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class Article(Base):
+    """One article's headline fields; the body lives in ``article_bodies``.
+
+    ``order_key`` is the headline order: the published time (or the fetched time when a page
+    gives none) in microseconds, nudged up by a few microseconds when another article already
+    holds that instant, so it is unique. It is also the full-text index's rowid, which lets a
+    newest-first word search stream matches in order and stop after one page.
+    """
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        UniqueConstraint("source_id", "guid"),
+        Index("ix_articles_source_order", "source_id", "order_key"),
+        Index("ix_articles_unread_order", "order_key", sqlite_where=text("read = 0")),
+        Index("ix_articles_bookmarked_order", "order_key", sqlite_where=text("bookmarked = 1")),
+        Index("ix_articles_title_key", "title_key"),
+        Index("ix_articles_url", "url"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    guid: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    title_key: Mapped[str] = mapped_column(Text)
+    subtitle: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[datetime | None] = mapped_column(EpochMicros)
+    fetched: Mapped[datetime] = mapped_column(EpochMicros)
+    order_key: Mapped[int] = mapped_column(BigInteger, unique=True)
+    excerpt: Mapped[str] = mapped_column(Text)
+    word_count: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    read: Mapped[bool] = mapped_column(Boolean, server_default=text("0"))
+    bookmarked: Mapped[bool] = mapped_column(Boolean, server_default=text("0"))
+    bookmarked_at: Mapped[datetime | None] = mapped_column(EpochMicros)
+
+
+class ArticleBody(Base):
+    """Bodies are kept apart so headline pages never touch their pages on disk."""
+
+    __tablename__ = "article_bodies"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    html: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text(collation="NOCASE"), unique=True)
+    article_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    unread_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class ArticleTag(Base):
+    """The article–tag join; it copies ``order_key`` and ``read`` (kept by triggers) so a tag
+    page, unread or not, is read from one index in order."""
+
+    __tablename__ = "article_tags"
+    __table_args__ = (
+        PrimaryKeyConstraint("article_id", "tag_id"),
+        Index("ix_article_tags_tag_order", "tag_id", "order_key"),
+        Index("ix_article_tags_tag_unread_order", "tag_id", "order_key",
+              sqlite_where=text("read = 0")),
+    )
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"))
+    order_key: Mapped[int] = mapped_column(BigInteger)
+    read: Mapped[bool] = mapped_column(Boolean)
+
+
+class RelatedLinkRow(Base):
+    """A "Recent Posts" entry of an article; matched to an archived article by ``title_key``
+    (or url) when shown, so a target imported later is found too."""
+
+    __tablename__ = "related_links"
+    __table_args__ = (Index("ix_related_links_article", "article_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    title_key: Mapped[str] = mapped_column(Text)
+    excerpt: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[datetime | None] = mapped_column(EpochMicros)
+    url: Mapped[str | None] = mapped_column(Text)
+
+
+class Tombstone(Base):
+    """A deleted article's identity, so the next import or sync does not bring it back."""
+
+    __tablename__ = "tombstones"
+    __table_args__ = (PrimaryKeyConstraint("source_id", "guid"),)
+
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    guid: Mapped[str] = mapped_column(Text)
+    deleted_at: Mapped[datetime] = mapped_column(EpochMicros)
+
+
+class ArchiveStats(Base):
+    """One row of totals kept by triggers: "All articles", "Unread", "Bookmarked" counts."""
+
+    __tablename__ = "archive_stats"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    articles: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    unread: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    bookmarked: Mapped[int] = mapped_column(Integer, server_default=text("0"))

@@ -1,0 +1,289 @@
+"""Turning a parsed search (``reader.query``) into one keyset-paginated SQL query.
+
+Three drivers, chosen from the query's top level so each page reads one index in order and
+stops after ``limit`` rows: the FTS5 index (its rowid is the order key, so newest-first
+matches stream backwards), a tag's join rows (``tag_id, order_key``), or the articles'
+order-key index. Every user string reaches SQLite as a bound parameter, and inside FTS5
+expressions only as a double-quoted string, so no user text is ever read as FTS5 syntax.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
+from typing import Any
+
+from sqlalchemy import Connection
+
+from reader.archive import sources, tags
+from reader.archive.schema import from_micros, to_micros
+from reader.errors import ReaderError
+from reader.query import (
+    And,
+    AuthorIs,
+    DateBound,
+    FlagIs,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Query,
+    SourceIs,
+    TagIs,
+    Word,
+)
+from reader.records import Headline, Page
+
+MAX_PAGE_SIZE = 1000
+_SEARCHABLE = re.compile(r"\w")
+_FALSE = "0"
+
+
+class InvalidCursor(ReaderError):
+    """A page cursor that this archive did not hand out."""
+
+
+def quote(text: str) -> str:
+    """An FTS5 string: user text inside double quotes can only ever be a phrase."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def fts_expression(node: Node) -> str | None:
+    """The FTS5 expression for a purely textual node, or None if SQL must handle it."""
+    if isinstance(node, Word | Phrase):
+        if not _SEARCHABLE.search(node.text):
+            return None
+        prefix = "*" if isinstance(node, Word) and node.prefix else ""
+        return quote(node.text) + prefix
+    if isinstance(node, AuthorIs):
+        return f"author : {quote(node.name)}" if _SEARCHABLE.search(node.name) else None
+    if isinstance(node, Or):
+        parts = [fts_expression(child) for child in node.children]
+        if any(part is None for part in parts):
+            return None
+        return " OR ".join(f"({part})" for part in parts)
+    if isinstance(node, And):
+        return _conjunction(list(node.children))[0]
+    return None
+
+
+def _conjunction(children: list[Node]) -> tuple[str | None, list[Node]]:
+    """Split an AND into one FTS5 expression and the children it could not absorb."""
+    positive: list[str] = []
+    negative: list[str] = []
+    rest: list[Node] = []
+    for child in children:
+        expression = fts_expression(child)
+        if expression is not None:
+            positive.append(expression)
+            continue
+        inner = fts_expression(child.child) if isinstance(child, Not) else None
+        if inner is not None:
+            negative.append(inner)
+        else:
+            rest.append(child)
+    if not positive:
+        return None, list(children)
+    expression = " AND ".join(f"({part})" for part in positive)
+    if negative:
+        expression = f"({expression})" + "".join(f" NOT ({part})" for part in negative)
+    return expression, rest
+
+
+@dataclass
+class _Sql:
+    """WHERE terms over articles ``a`` and their parameters, built up node by node."""
+
+    connection: Connection
+    terms: list[str] = field(default_factory=list)
+    params: list[Any] = field(default_factory=list)
+
+    def condition(self, node: Node) -> str:
+        if isinstance(node, FlagIs):
+            return {"read": "a.read = 1", "unread": "a.read = 0",
+                    "bookmarked": "a.bookmarked = 1"}[node.flag]
+        if isinstance(node, DateBound):
+            moment = to_micros(datetime.combine(node.day, time(), tzinfo=UTC))
+            self.params.append(moment)
+            return "a.order_key < ?" if node.op == "before" else "a.order_key >= ?"
+        if isinstance(node, TagIs):
+            tag_id = tag_id_named(self.connection, node.name)
+            if tag_id is None:
+                return _FALSE
+            self.params.append(tag_id)
+            # EXISTS is one primary-key probe per row; an IN list here would be turned by the
+            # planner into a loop over every article of the tag for each candidate row.
+            return ("EXISTS (SELECT 1 FROM article_tags t "
+                    "WHERE t.article_id = a.id AND t.tag_id = ?)")
+        if isinstance(node, SourceIs):
+            ids = sources.source_ids_matching(self.connection, node.name)
+            if not ids:
+                return _FALSE
+            self.params.extend(ids)
+            return f"a.source_id IN ({','.join('?' * len(ids))})"
+        if isinstance(node, Not):
+            return f"NOT ({self.condition(node.child)})"
+        expression = fts_expression(node)
+        if expression is not None:
+            self.params.append(expression)
+            # The unary + keeps SQLite from looping over the match list as an index key.
+            return "+a.order_key IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
+        if isinstance(node, And | Or):
+            joiner = " AND " if isinstance(node, And) else " OR "
+            return "(" + joiner.join(self.condition(child) for child in node.children) + ")"
+        if isinstance(node, Word | Phrase | AuthorIs):
+            return _FALSE  # no searchable characters: matches nothing
+        raise TypeError(f"unknown query node {node!r}")
+
+    def add(self, node: Node) -> None:
+        self.terms.append(self.condition(node))
+
+
+def tag_id_named(connection: Connection, name: str) -> int | None:
+    found = connection.exec_driver_sql("SELECT id FROM tags WHERE name = ?", (name,)).scalar()
+    return None if found is None else int(found)
+
+
+_HEADLINE_COLUMNS = (
+    "a.id, a.title, a.source_id, a.published, a.author, a.read, a.bookmarked, a.excerpt, "
+    "a.order_key"
+)
+
+
+def headline_page(connection: Connection, query: Query, *, source_id: int | None = None,
+                  cursor: str | None = None, limit: int = 50) -> Page:
+    """One page of headlines matching ``query``, newest first (or by relevance).
+
+    Never loads bodies and never uses OFFSET: ``cursor`` is the previous page's
+    ``next_cursor``. Raises InvalidCursor for a cursor it did not make.
+    """
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    top = _top_level(query.root)
+    expression, rest = _conjunction(top) if top else (None, [])
+    tag = None if expression is not None else next(
+        (node for node in rest if isinstance(node, TagIs)), None)
+    tag_id = None if tag is None else tag_id_named(connection, tag.name)
+    if tag is not None and tag_id is None:
+        return Page((), None)
+    sql = _Sql(connection)
+    for node in rest:
+        if node is not tag:
+            sql.add(node)
+    if source_id is not None:
+        sql.terms.append("a.source_id = ?")
+        sql.params.append(source_id)
+
+    if expression is not None:
+        statement, params = _fts_statement(expression, sql, query.sort == "relevance", cursor)
+    else:
+        statement, params = _ordered_statement(sql, tag_id, _has_unread(rest), cursor)
+    rows = connection.exec_driver_sql(f"{statement} LIMIT ?", (*params, limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(_headlines(connection, rows), _next_cursor(rows, query, expression) if more
+                else None)
+
+
+def _top_level(root: Node | None) -> list[Node]:
+    if root is None:
+        return []
+    return list(root.children) if isinstance(root, And) else [root]
+
+
+def _has_unread(nodes: list[Node]) -> bool:
+    return any(isinstance(node, FlagIs) and node.flag == "unread" for node in nodes)
+
+
+def _where(terms: list[str]) -> str:
+    return " AND ".join(terms) if terms else "1"
+
+
+def _fts_statement(expression: str, sql: _Sql, relevance: bool,
+                   cursor: str | None) -> tuple[str, list[Any]]:
+    terms = ["articles_fts MATCH ?", *sql.terms]
+    params: list[Any] = [expression, *sql.params]
+    if relevance:
+        if cursor is not None:
+            rank, key = _parse_cursor(cursor, "r")
+            terms.append("(f.rank > ? OR (f.rank = ? AND f.rowid < ?))")
+            params.extend([rank, rank, int(key)])
+        order = "f.rank, f.rowid DESC"
+        columns = f"{_HEADLINE_COLUMNS}, f.rank"
+    else:
+        if cursor is not None:
+            terms.append("f.rowid < ?")
+            params.append(int(_parse_cursor(cursor, "k")[0]))
+        order = "f.rowid DESC"
+        columns = _HEADLINE_COLUMNS
+    # CROSS JOIN pins the FTS index as the outer loop (SQLite's documented planner override).
+    return (f"SELECT {columns} FROM articles_fts f CROSS JOIN articles a "
+            f"ON a.order_key = f.rowid WHERE {_where(terms)} ORDER BY {order}", params)
+
+
+def _ordered_statement(sql: _Sql, tag_id: int | None, unread: bool,
+                       cursor: str | None) -> tuple[str, list[Any]]:
+    terms = list(sql.terms)
+    params = list(sql.params)
+    if tag_id is None:
+        if cursor is not None:
+            terms.insert(0, "a.order_key < ?")
+            params.insert(0, int(_parse_cursor(cursor, "k")[0]))
+        return (f"SELECT {_HEADLINE_COLUMNS} FROM articles a WHERE {_where(terms)} "
+                f"ORDER BY a.order_key DESC", params)
+    head = ["x.tag_id = ?"]
+    head_params: list[Any] = [tag_id]
+    if unread:
+        head.append("x.read = 0")
+    if cursor is not None:
+        head.append("x.order_key < ?")
+        head_params.append(int(_parse_cursor(cursor, "k")[0]))
+    return (f"SELECT {_HEADLINE_COLUMNS} FROM article_tags x CROSS JOIN articles a "
+            f"ON a.id = x.article_id WHERE {_where(head + terms)} ORDER BY x.order_key DESC",
+            head_params + params)
+
+
+def _parse_cursor(cursor: str, kind: str) -> list[str]:
+    parts = cursor.split(":")
+    if parts[0] != kind or len(parts) != (2 if kind == "k" else 3):
+        raise InvalidCursor(f"this page cursor does not belong to this search: {cursor!r}")
+    try:
+        [float(part) for part in parts[1:]]
+    except ValueError:
+        raise InvalidCursor(f"malformed page cursor {cursor!r}") from None
+    return parts[1:]
+
+
+def _next_cursor(rows: Sequence[Any], query: Query, expression: str | None) -> str:
+    last = rows[-1]
+    if expression is not None and query.sort == "relevance":
+        return f"r:{last[9]!r}:{last[8]}"
+    return f"k:{last[8]}"
+
+
+def _headlines(connection: Connection, rows: Sequence[Any]) -> tuple[Headline, ...]:
+    ids = [int(row[0]) for row in rows]
+    names = tags.names_for(connection, ids)
+    titles = source_titles(connection, {int(row[2]) for row in rows})
+    return tuple(
+        Headline(
+            id=int(row[0]), title=str(row[1]), source=titles.get(int(row[2]), ""),
+            source_id=int(row[2]),
+            published=None if row[3] is None else from_micros(int(row[3])),
+            author=row[4], tags=names.get(int(row[0]), ()), read=bool(row[5]),
+            bookmarked=bool(row[6]), excerpt=str(row[7]), order_key=int(row[8]),
+        )
+        for row in rows
+    )
+
+
+def source_titles(connection: Connection, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    ordered = sorted(ids)
+    rows = connection.exec_driver_sql(
+        f"SELECT id, title FROM sources WHERE id IN ({','.join('?' * len(ordered))})",
+        tuple(ordered),
+    )
+    return {int(row[0]): str(row[1]) for row in rows}

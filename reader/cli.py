@@ -1,0 +1,368 @@
+"""The ``broadsheet`` command line: the archive's operations for people and for other tools.
+
+The commands and their ``--json`` shapes are a contract other tools rely on; change them only
+by adding. Errors print one line on stderr and exit 1; usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from reader.archive import Archive
+from reader.errors import ReaderError
+from reader.importing import import_paths
+from reader.records import Article, Headline, ImportResult, TagCount
+
+PROGRAM = "broadsheet"
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+# --- JSON shapes (the contract) ---------------------------------------------------------------
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def headline_json(row: Headline | Article) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "title": row.title,
+        "source": row.source,
+        "source_id": row.source_id,
+        "published": _iso(row.published),
+        "author": row.author,
+        "tags": list(row.tags),
+        "read": row.read,
+        "bookmarked": row.bookmarked,
+        "excerpt": row.excerpt,
+    }
+
+
+def article_json(article: Article) -> dict[str, Any]:
+    return {
+        **headline_json(article),
+        "subtitle": article.subtitle,
+        "url": article.url,
+        "body_html": article.body_html,
+        "body_text": article.body_text,
+        "related": [
+            {"title": link.title, "excerpt": link.excerpt, "published": _iso(link.published),
+             "article_id": link.article_id}
+            for link in article.related
+        ],
+    }
+
+
+def import_json(result: ImportResult) -> dict[str, Any]:
+    return {"path": result.path, "status": result.status,
+            "article_ids": list(result.article_ids), "error": result.error}
+
+
+def tag_json(tag: TagCount) -> dict[str, Any]:
+    return {"name": tag.name, "count": tag.count, "unread": tag.unread}
+
+
+def _print_json(document: Any, out: TextIO) -> None:
+    json.dump(document, out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+# --- text for people --------------------------------------------------------------------------
+
+
+def humanize_date(moment: datetime | None, now: datetime | None = None) -> str:
+    """"today 14:02", "yesterday", "3 days ago", "Nov 4", "Nov 4, 2023" — in local time."""
+    if moment is None:
+        return "undated"
+    now = (now or datetime.now(UTC)).astimezone()
+    local = moment.astimezone(now.tzinfo)
+    days = (now.date() - local.date()).days
+    if days == 0:
+        return f"today {local:%H:%M}"
+    if days == 1:
+        return "yesterday"
+    if 1 < days < 7:
+        return f"{days} days ago"
+    if local.year == now.year:
+        return f"{local:%b} {local.day}"
+    return f"{local:%b} {local.day}, {local.year}"
+
+
+def _width() -> int:
+    return max(60, shutil.get_terminal_size((100, 24)).columns)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(1, width - 1)] + "…"
+
+
+def print_headlines(rows: Sequence[Headline], out: TextIO) -> None:
+    if not rows:
+        out.write("No articles match.\n")
+        return
+    id_width = max(len(str(row.id)) for row in rows)
+    dates = [humanize_date(row.published) for row in rows]
+    date_width = max(len(date) for date in dates)
+    title_width = _width() - id_width - date_width - 8
+    for row, date in zip(rows, dates, strict=True):
+        marks = ("★" if row.bookmarked else " ") + ("•" if not row.read else " ")
+        title = _clip(row.title, title_width)
+        out.write(f"{row.id:>{id_width}}  {marks} {date:<{date_width}}  {title}\n")
+
+
+def print_article(article: Article, out: TextIO) -> None:
+    width = min(_width(), 88)
+    out.write(article.title + "\n")
+    if article.subtitle:
+        out.write(article.subtitle + "\n")
+    meta = [part for part in (
+        f"by {article.author}" if article.author else None,
+        article.source,
+        humanize_date(article.published),
+        f"{article.word_count} words",
+        "bookmarked" if article.bookmarked else None,
+        "read" if article.read else "unread",
+    ) if part]
+    out.write(" · ".join(meta) + "\n")
+    if article.tags:
+        out.write("Tags: " + ", ".join(article.tags) + "\n")
+    if article.url:
+        out.write(article.url + "\n")
+    out.write("\n")
+    for paragraph in article.body_text.split("\n\n"):
+        out.write(textwrap.fill(paragraph, width) + "\n\n")
+    if article.related:
+        out.write("Related\n")
+        for link in article.related:
+            where = f"#{link.article_id}" if link.article_id is not None else "not archived"
+            out.write(f"  - {link.title} ({humanize_date(link.published)}; {where})\n")
+
+
+def print_tags(tags: Sequence[TagCount], out: TextIO) -> None:
+    if not tags:
+        out.write("No tags yet.\n")
+        return
+    name_width = max(len(tag.name) for tag in tags)
+    out.write(f"{'TAG':<{name_width}}  {'ARTICLES':>8}  {'UNREAD':>6}\n")
+    for tag in tags:
+        out.write(f"{tag.name:<{name_width}}  {tag.count:>8}  {tag.unread:>6}\n")
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+def _progress_bar(args: argparse.Namespace) -> Any:
+    """A tqdm bar on stderr for people at a terminal; None for pipes and --json."""
+    if args.json or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=0, unit="file", file=sys.stderr, leave=False)
+
+
+def cmd_import(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
+    bar = _progress_bar(args)
+
+    def progress(done: int, total: int, _path: str) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+    try:
+        results = import_paths(archive, args.paths, progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    failed = [result for result in results if result.status == "failed"]
+    if args.json:
+        _print_json([import_json(result) for result in results], out)
+    else:
+        for result in results:
+            if result.status != "failed":
+                ids = ", ".join(f"#{i}" for i in result.article_ids)
+                note = f" ({result.note})" if result.note else ""
+                out.write(f"{result.status:<9} {ids:<8} {result.path}{note}\n")
+        counts = {status: sum(r.status == status for r in results)
+                  for status in ("imported", "updated", "unchanged", "failed")}
+        out.write(", ".join(f"{n} {status}" for status, n in counts.items()) + "\n")
+    for result in failed:
+        sys.stderr.write(f"{PROGRAM}: {result.path}: {result.error}\n")
+    if not results:
+        sys.stderr.write(f"{PROGRAM}: no supported files found in {' '.join(args.paths)}\n")
+        return EXIT_ERROR
+    return EXIT_ERROR if failed else EXIT_OK
+
+
+def cmd_list(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
+    query = " ".join(args.query)
+    rows: list[Headline] = []
+    cursor = None
+    while len(rows) < args.limit:
+        page = archive.headlines(query, source_id=args.source, cursor=cursor,
+                                 limit=min(args.limit - len(rows), 500))
+        rows.extend(page.rows)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    if args.json:
+        _print_json([headline_json(row) for row in rows], out)
+    else:
+        print_headlines(rows, out)
+    return EXIT_OK
+
+
+def cmd_show(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
+    article = archive.article(args.article_id)
+    if args.json:
+        _print_json(article_json(article), out)
+    else:
+        print_article(article, out)
+    return EXIT_OK
+
+
+def cmd_tags(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
+    tags = archive.tag_counts()
+    if args.json:
+        _print_json([tag_json(tag) for tag in tags], out)
+    else:
+        print_tags(tags, out)
+    return EXIT_OK
+
+
+def _flag_command(action: Callable[[Archive, list[int]], None], verb: str) -> Callable[
+        [Archive, argparse.Namespace, TextIO], int]:
+    def run(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
+        action(archive, args.article_ids)
+        ids = ", ".join(f"#{i}" for i in args.article_ids)
+        out.write(f"{verb} {ids}\n")
+        return EXIT_OK
+    return run
+
+
+def cmd_tag(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
+    if args.command == "tag":
+        changed = archive.tag(args.article_id, [args.name])
+        out.write(f"tagged #{args.article_id} with {args.name}\n" if changed
+                  else f"#{args.article_id} already had the tag {args.name}\n")
+    else:
+        changed = archive.untag(args.article_id, [args.name])
+        out.write(f"removed the tag {args.name} from #{args.article_id}\n" if changed
+                  else f"#{args.article_id} did not have the tag {args.name}\n")
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[Archive, argparse.Namespace, TextIO], int]] = {
+    "import": cmd_import,
+    "list": cmd_list,
+    "show": cmd_show,
+    "tags": cmd_tags,
+    "bookmark": _flag_command(lambda a, ids: a.set_bookmarked(ids, True), "bookmarked"),
+    "unbookmark": _flag_command(lambda a, ids: a.set_bookmarked(ids, False), "unbookmarked"),
+    "read": _flag_command(lambda a, ids: a.set_read(ids, True), "marked read"),
+    "unread": _flag_command(lambda a, ids: a.set_read(ids, False), "marked unread"),
+    "tag": cmd_tag,
+    "untag": cmd_tag,
+    "delete": _flag_command(lambda a, ids: a.delete(ids), "deleted"),
+}
+
+SEARCH_HELP = """\
+search language (for `list QUERY`):
+  word other          articles containing every word (title, subtitle, author, body, tags)
+  "exact phrase"      the words in this order
+  prefix*             words starting with prefix
+  -word               articles without the word (also -"phrase", -tag:x, -is:read)
+  a OR b              either (OR binds tighter than the implicit AND); ( ) groups
+  tag:NAME            tagged NAME; tag:"two words"; -tag:NAME excludes it
+  source:NAME         from a source whose title or URL contains NAME (or whose id is NAME)
+  author:NAME         by an author with that name
+  is:unread is:read is:bookmarked
+  after:YYYY-MM-DD    on or after that day (UTC); before:YYYY-MM-DD strictly before it
+  sort:relevance      best matches first (default: newest first)
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROGRAM,
+        description="Broadsheet: an offline news reader. Import articles into a local archive, "
+                    "then list, search, read and organise them without a network.",
+        epilog=SEARCH_HELP + "\nThe archive is --archive PATH, else $BROADSHEET_ARCHIVE, else "
+               "the user data folder.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--archive", metavar="PATH", help="the archive file to use")
+    archive_again = argparse.ArgumentParser(add_help=False)
+    archive_again.add_argument("--archive", metavar="PATH", default=argparse.SUPPRESS,
+                               help=argparse.SUPPRESS)
+    json_flag = argparse.ArgumentParser(add_help=False)
+    json_flag.add_argument("--json", action="store_true", help="print one JSON document")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, help_text: str, *parents: argparse.ArgumentParser) -> Any:
+        return commands.add_parser(name, help=help_text, description=help_text,
+                                   parents=[archive_again, *parents])
+
+    sub = add("import", "import text pages (files or whole folders)", json_flag)
+    sub.add_argument("paths", nargs="+", metavar="PATH")
+    sub = add("list", "list headlines, newest first, optionally matching a search", json_flag)
+    sub.add_argument("query", nargs="*", metavar="QUERY",
+                     help="a search (see `broadsheet --help`); quote it or not")
+    sub.add_argument("--source", type=int, metavar="ID", help="only articles from this source")
+    sub.add_argument("--limit", type=_positive, default=50, metavar="N",
+                     help="at most N headlines (default 50)")
+    sub = add("show", "show one article", json_flag)
+    sub.add_argument("article_id", type=int, metavar="ARTICLE_ID")
+    add("tags", "list tags with their article and unread counts", json_flag)
+    for name, text in (("bookmark", "bookmark articles"), ("unbookmark", "remove bookmarks"),
+                       ("read", "mark articles read"), ("unread", "mark articles unread"),
+                       ("delete", "delete articles (they will not be imported again)")):
+        sub = add(name, text)
+        sub.add_argument("article_ids", nargs="+", type=int, metavar="ARTICLE_ID")
+    for name, text in (("tag", "add a tag to an article"),
+                       ("untag", "remove a tag from an article")):
+        sub = add(name, text)
+        sub.add_argument("article_id", type=int, metavar="ARTICLE_ID")
+        sub.add_argument("name", metavar="NAME")
+    return parser
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    stream = out or sys.stdout
+    if getattr(args, "json", False) is False:
+        args.json = False
+    try:
+        with Archive.open(args.archive) as archive:
+            return COMMANDS[args.command](archive, args, stream)
+    except ReaderError as error:
+        sys.stderr.write(f"{PROGRAM}: error: {error}\n")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{PROGRAM}: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()
