@@ -111,11 +111,14 @@ def print_headlines(rows: Sequence[Headline], out: TextIO) -> None:
     id_width = max(len(str(row.id)) for row in rows)
     dates = [humanize_date(row.published) for row in rows]
     date_width = max(len(date) for date in dates)
-    title_width = _width() - id_width - date_width - 8
+    source_width = min(18, max(len(row.source) for row in rows))
+    title_width = _width() - id_width - date_width - source_width - 10
     for row, date in zip(rows, dates, strict=True):
         marks = ("★" if row.bookmarked else " ") + ("•" if not row.read else " ")
+        source = _clip(row.source, source_width)
         title = _clip(row.title, title_width)
-        out.write(f"{row.id:>{id_width}}  {marks} {date:<{date_width}}  {title}\n")
+        out.write(f"{row.id:>{id_width}}  {marks} {date:<{date_width}}  "
+                  f"{source:<{source_width}}  {title}\n")
 
 
 def print_article(article: Article, out: TextIO) -> None:

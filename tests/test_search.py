@@ -149,7 +149,8 @@ def test_syntax_error_has_a_position(library: Archive) -> None:
 
 
 def test_fts_syntax_in_user_words_is_literal(library: Archive) -> None:
-    for query in ["NEAR(niger russia)", "niger AND", "title:niger", "niger^", "{title}",
+    for query in ["0\x00", "a\x00b*", '"\x00"', "NEAR(niger russia)", "niger AND",
+                  "title:niger", "niger^", "{title}",
                   "a:b:c", "NOT niger", "niger +", "'niger'", '"niger" OR "']:
         with contextlib.suppress(QuerySyntaxError):
             library.headlines(query)
@@ -197,7 +198,7 @@ def test_headline_pages_never_read_bodies(archive: Archive) -> None:
 QUERYISH = st.lists(st.sampled_from([
     "niger", "sahel", "tag:", "tag:Sahel", '"', "(", ")", "OR", "-", "*", "is:", "is:read",
     "before:2024-01-0", "after:2024-11-04", "sort:relevance", "author:", "source:", " ",
-    "NEAR", "AND", "NOT", "^", ":", "{", "}", "é", "🙂", "\\", "'", "+",
+    "NEAR", "AND", "NOT", "^", ":", "{", "}", "é", "🙂", "\\", "'", "+", "\x00", "0\x00",
 ]), max_size=12).map("".join)
 
 

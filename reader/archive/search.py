@@ -46,8 +46,11 @@ class InvalidCursor(ReaderError):
 
 
 def quote(text: str) -> str:
-    """An FTS5 string: user text inside double quotes can only ever be a phrase."""
-    return '"' + text.replace('"', '""') + '"'
+    """An FTS5 string: user text inside double quotes can only ever be a phrase.
+
+    NUL is dropped: FTS5 reads its query as a C string, so a NUL would end it mid-quote.
+    """
+    return '"' + text.replace("\x00", "").replace('"', '""') + '"'
 
 
 def fts_expression(node: Node) -> str | None:
