@@ -102,3 +102,80 @@ class UnsupportedDocument(DocumentError):
 
 class NotATextPage(DocumentError):
     """Text that has no article in it (no title, or no paragraph after the furniture is gone)."""
+
+
+# --- feeds and web pages ----------------------------------------------------------------------
+
+
+class FeedError(DocumentError):
+    """A document fetched or opened as a feed that cannot be read as one."""
+
+
+class MalformedFeed(FeedError):
+    """XML or JSON so broken that no entries can be recovered (truncated, not a feed format)."""
+
+
+class HostileDocument(FeedError):
+    """XML that tries entity tricks (billion laughs, external entities, quadratic blowup).
+
+    Refused from its prolog, before any parser sees it, so nothing is expanded or fetched.
+    """
+
+
+class NotAFeed(FeedError):
+    """An HTML page (or other document) where a feed was expected.
+
+    ``alternates`` lists the feed URLs the page advertises with ``<link rel="alternate">``,
+    best first; empty when it advertises none.
+    """
+
+    def __init__(self, message: str, alternates: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.alternates = alternates
+
+
+# --- the network ------------------------------------------------------------------------------
+
+
+class FetchError(ReaderError):
+    """A download that failed; the message names the URL's problem in one line."""
+
+
+class FetchTimeout(FetchError):
+    """The server did not answer, or answered too slowly, within the time limits."""
+
+
+class ConnectionFailed(FetchError):
+    """No connection could be made (refused, DNS failure, TLS failure, reset)."""
+
+
+class HttpStatusError(FetchError):
+    """The server answered with an error status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class SourceGone(HttpStatusError):
+    """HTTP 410: the publisher says the feed is gone for good."""
+
+
+class RetryLater(HttpStatusError):
+    """HTTP 429 or 503 with Retry-After: the server asked us to come back later."""
+
+    def __init__(self, message: str, status: int, retry_after: float) -> None:
+        super().__init__(message, status)
+        self.retry_after = retry_after
+
+
+class ResponseTooLarge(FetchError):
+    """The body exceeded the size cap; the rest was not downloaded."""
+
+
+class TooManyRedirects(FetchError):
+    """More redirects than the limit, or a redirect loop."""
+
+
+class UnsafeURL(FetchError):
+    """A URL with a scheme we never fetch (file:, javascript:, data: ...)."""

@@ -23,6 +23,15 @@ class RelatedDraft:
 
 
 @dataclass(frozen=True, slots=True)
+class Enclosure:
+    """A file attached to a feed entry (podcast audio, video, a PDF)."""
+
+    url: str
+    mime_type: str | None = None
+    length: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ArticleDraft:
     """An article as an importer or sync found it, before it is stored.
 
@@ -39,6 +48,7 @@ class ArticleDraft:
     guid: str | None = None
     tags: tuple[str, ...] = ()
     related: tuple[RelatedDraft, ...] = ()
+    enclosures: tuple[Enclosure, ...] = ()
 
 
 # --- what the archive hands back ---------------------------------------------------------------
