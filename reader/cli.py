@@ -17,8 +17,7 @@ from typing import Any, TextIO
 
 from reader.archive import Archive
 from reader.errors import ReaderError
-from reader.importing import import_paths
-from reader.records import Article, Headline, ImportResult, TagCount
+from reader.records import Article, Headline, ImportResult, SourceInfo, TagCount
 
 PROGRAM = "broadsheet"
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -68,6 +67,11 @@ def import_json(result: ImportResult) -> dict[str, Any]:
 
 def tag_json(tag: TagCount) -> dict[str, Any]:
     return {"name": tag.name, "count": tag.count, "unread": tag.unread}
+
+
+def source_json(source: SourceInfo) -> dict[str, Any]:
+    return {"id": source.id, "url": source.url, "title": source.title, "kind": source.kind,
+            "last_synced": _iso(source.last_synced), "last_error": source.last_error}
 
 
 def _print_json(document: Any, out: TextIO) -> None:
@@ -162,16 +166,18 @@ def print_tags(tags: Sequence[TagCount], out: TextIO) -> None:
 # --- commands ---------------------------------------------------------------------------------
 
 
-def _progress_bar(args: argparse.Namespace) -> Any:
+def _progress_bar(args: argparse.Namespace, unit: str = "file") -> Any:
     """A tqdm bar on stderr for people at a terminal; None for pipes and --json."""
     if args.json or not sys.stderr.isatty():
         return None
     from tqdm import tqdm
 
-    return tqdm(total=0, unit="file", file=sys.stderr, leave=False)
+    return tqdm(total=0, unit=unit, file=sys.stderr, leave=False)
 
 
 def cmd_import(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
+    from reader.importing import import_paths  # brings in the parsers: only when importing
+
     bar = _progress_bar(args)
 
     def progress(done: int, total: int, _path: str) -> None:
@@ -262,6 +268,101 @@ def cmd_tag(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_add(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
+    from reader.sync.subscribe import save_page, subscribe
+
+    tags = [args.tag] if args.tag else []
+    added = (save_page(archive, args.url, tags) if args.page
+             else subscribe(archive, args.url, tags))
+    if added.note:
+        sys.stderr.write(f"{PROGRAM}: {added.note}\n")
+    if args.json:
+        _print_json({"source_id": added.source_id, "url": added.url, "title": added.title}, out)
+    elif args.page:
+        where = f"#{added.article_id}" if added.article_id is not None else "not saved"
+        out.write(f"saved {where}: {added.title}\n")
+    else:
+        out.write(f"source #{added.source_id}: {added.title} <{added.url}>\n"
+                  f"run `{PROGRAM} sync` to fetch its articles\n")
+    return EXIT_OK
+
+
+def cmd_sync(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
+    import threading
+
+    from reader.sync.pipeline import SyncReport, sync
+
+    bar = _progress_bar(args, unit="source")
+    cancel = threading.Event()
+
+    def progress(done: int, total: int, report: SyncReport | None) -> None:
+        if bar is not None:
+            bar.total = total
+            if report is not None:
+                bar.set_postfix_str(_clip(report.title or report.url or "", 40))
+            bar.update(done - bar.n)
+
+    try:
+        reports = sync(archive, args.source_ids or None, progress=progress, cancel=cancel)
+    except KeyboardInterrupt:
+        cancel.set()
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.json:
+        _print_json([{"source_id": r.source_id, "url": r.url, "status": r.status, "new": r.new,
+                      "updated": r.updated, "error": r.error} for r in reports], out)
+    else:
+        if not reports:
+            out.write(f"No feeds to sync; add one with `{PROGRAM} add URL`.\n")
+        for report in reports:
+            detail = (f"{report.new} new, {report.updated} updated" if report.status == "ok"
+                      else "not modified" if report.status == "not_modified"
+                      else f"failed: {report.error}")
+            out.write(f"#{report.source_id:<4} {_clip(report.title or report.url or '', 40):<40}"
+                      f"  {detail}\n")
+    return EXIT_ERROR if any(report.status == "failed" for report in reports) else EXIT_OK
+
+
+def cmd_sources(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
+    rows = archive.sources()
+    if args.json:
+        _print_json([source_json(source) for source in rows], out)
+        return EXIT_OK
+    if not rows:
+        out.write(f"No sources yet; add one with `{PROGRAM} add URL`.\n")
+        return EXIT_OK
+    for source in rows:
+        synced = humanize_date(source.last_synced) if source.last_synced else "never synced"
+        state = f"error: {source.last_error}" if source.last_error else synced
+        out.write(f"#{source.id:<4} {source.kind:<8} {_clip(source.title, 36):<36} "
+                  f"{source.article_count:>6} articles  {state}\n")
+        if source.url:
+            out.write(f"      {source.url}\n")
+    return EXIT_OK
+
+
+def cmd_export_opml(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
+    from pathlib import Path
+
+    from reader.errors import UnreadableDocument
+    from reader.sync.subscribe import export_opml
+
+    data = export_opml(archive)
+    target = Path(args.path)
+    try:
+        if args.path == "-":
+            out.write(data.decode("utf-8"))
+        else:
+            target.write_bytes(data)
+    except OSError as error:
+        raise UnreadableDocument(f"cannot write {target}: {error.strerror}") from None
+    if args.path != "-":
+        out.write(f"wrote {len(archive.sources())} sources to {target}\n")
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[Archive, argparse.Namespace, TextIO], int]] = {
     "import": cmd_import,
     "list": cmd_list,
@@ -274,6 +375,10 @@ COMMANDS: dict[str, Callable[[Archive, argparse.Namespace, TextIO], int]] = {
     "tag": cmd_tag,
     "untag": cmd_tag,
     "delete": _flag_command(lambda a, ids: a.delete(ids), "deleted"),
+    "add": cmd_add,
+    "sync": cmd_sync,
+    "sources": cmd_sources,
+    "export-opml": cmd_export_opml,
 }
 
 SEARCH_HELP = """\
@@ -313,7 +418,8 @@ def build_parser() -> argparse.ArgumentParser:
         return commands.add_parser(name, help=help_text, description=help_text,
                                    parents=[archive_again, *parents])
 
-    sub = add("import", "import text pages (files or whole folders)", json_flag)
+    sub = add("import", "import files or whole folders: text pages (.txt), web pages (.html), "
+                        "feed files (.xml, .rss, .atom, .json) and OPML lists (.opml)", json_flag)
     sub.add_argument("paths", nargs="+", metavar="PATH")
     sub = add("list", "list headlines, newest first, optionally matching a search", json_flag)
     sub.add_argument("query", nargs="*", metavar="QUERY",
@@ -334,6 +440,16 @@ def build_parser() -> argparse.ArgumentParser:
         sub = add(name, text)
         sub.add_argument("article_id", type=int, metavar="ARTICLE_ID")
         sub.add_argument("name", metavar="NAME")
+    sub = add("add", "subscribe to a feed (or, with --page, save one web page)", json_flag)
+    sub.add_argument("url", metavar="URL")
+    sub.add_argument("--page", action="store_true",
+                     help="save this web page as an article (full text and images)")
+    sub.add_argument("--tag", metavar="NAME", help="tag every article from it with NAME")
+    sub = add("sync", "fetch new articles from feeds (all of them, or these)", json_flag)
+    sub.add_argument("source_ids", nargs="*", type=int, metavar="SOURCE_ID")
+    add("sources", "list sources with their state and last error", json_flag)
+    sub = add("export-opml", "write every feed subscription to an OPML file (- for stdout)")
+    sub.add_argument("path", metavar="PATH")
     return parser
 
 

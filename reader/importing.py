@@ -1,18 +1,21 @@
 """Importing files and folders from disk into the archive.
 
-Each file becomes an ``ArticleDraft`` (parsing runs outside any transaction), then drafts are
-stored in batches, one transaction per batch: a kill mid-import loses at most the batch in
-flight, never leaves half an article, and a bad file is reported without stopping the rest.
+Each file becomes drafts (parsing runs outside any transaction), then drafts are stored in
+batches, one transaction per batch: a kill mid-import loses at most the batch in flight,
+never leaves half an article, and a bad file is reported without stopping the rest.
+Text pages and web pages go to the "Imported files" source; a feed file becomes a source of
+its own (kind ``feedfile``, never synced); an OPML list subscribes to its feeds.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from reader.archive import Archive
+from reader.archive import Archive, articles, sources
 from reader.errors import (
     DocumentError,
     DocumentTooLarge,
@@ -20,11 +23,23 @@ from reader.errors import (
     UnreadableDocument,
     UnsupportedDocument,
 )
-from reader.records import ArticleDraft, ImportResult
+from reader.records import ArticleDraft, ImportResult, ImportStatus, StoreOutcome
+from reader.render.images import rewrite_images
+from reader.sync.extract import MAX_PAGE_BYTES, extract_article
+from reader.sync.feeds import parse_feed
+from reader.sync.opml import OutlineFeed, is_opml, read_opml
+from reader.sync.subscribe import subscribe_outlines
+from reader.sync.xmlguard import MAX_FEED_BYTES
 from reader.textpage import MAX_TEXT_PAGE_BYTES, read_text_page
 
-#: File name endings read as scraped text pages.
 TEXT_PAGE_SUFFIXES = frozenset({".txt", ".text"})
+WEB_PAGE_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".rdf", ".json", ".feed"})
+OPML_SUFFIXES = frozenset({".opml"})
+SUPPORTED_SUFFIXES = TEXT_PAGE_SUFFIXES | WEB_PAGE_SUFFIXES | FEED_SUFFIXES | OPML_SUFFIXES
+NEVER_TEXT_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".pdf", ".zip", ".gz", ".db",
+                                 ".sqlite", ".exe", ".webp", ".mp3", ".mp4"})
+FEED_FILE_KIND = "feedfile"
 BATCH_SIZE = 50
 
 Progress = Callable[[int, int, str], None]
@@ -32,16 +47,39 @@ Progress = Callable[[int, int, str], None]
 
 @dataclass(frozen=True, slots=True)
 class _Parsed:
+    """One file's drafts, and the source they belong to (None: "Imported files")."""
+
     path: Path
-    draft: ArticleDraft
+    drafts: tuple[ArticleDraft, ...]
+    feed_title: str | None = None
 
 
 def _describe_size(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
 
 
-def read_document(path: Path) -> ArticleDraft:
-    """Parse one file into a draft; raises a DocumentError subclass saying what is wrong."""
+def _kind(path: Path, data: bytes) -> str:
+    """What a file holds: by its name when it says, else by its first bytes."""
+    suffix = path.suffix.lower()
+    if suffix in OPML_SUFFIXES or (suffix in FEED_SUFFIXES and is_opml(data)):
+        return "opml"
+    if suffix in FEED_SUFFIXES:
+        return "feed"
+    if suffix in WEB_PAGE_SUFFIXES:
+        return "page"
+    if suffix in TEXT_PAGE_SUFFIXES:
+        return "text"
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if is_opml(data):
+        return "opml"
+    if head.startswith((b"<!doctype html", b"<html")):
+        return "page"
+    if head.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf")) or head.startswith(b"{"):
+        return "feed"
+    return "text"
+
+
+def _read_bytes(path: Path, explicit: bool) -> bytes:
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -50,23 +88,47 @@ def read_document(path: Path) -> ArticleDraft:
         raise UnreadableDocument(f"cannot read: {error.strerror}") from None
     if not stat.S_ISREG(info.st_mode):
         raise UnreadableDocument("not a regular file")
+    if explicit and path.suffix.lower() in NEVER_TEXT_SUFFIXES:
+        raise UnsupportedDocument(
+            f"{path.suffix} files are not supported; import text pages, web pages, feeds or "
+            f"OPML lists")
     if info.st_size == 0:
         raise EmptyDocument("the file is empty")
-    if info.st_size > MAX_TEXT_PAGE_BYTES:
+    limit = max(MAX_TEXT_PAGE_BYTES, MAX_PAGE_BYTES, MAX_FEED_BYTES)
+    if info.st_size > limit:
         raise DocumentTooLarge(
-            f"file is {_describe_size(info.st_size)}; the limit for a text page is "
-            f"{_describe_size(MAX_TEXT_PAGE_BYTES)}"
-        )
+            f"file is {_describe_size(info.st_size)}; the limit is {_describe_size(limit)}")
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as error:
         raise UnreadableDocument(f"cannot read: {error.strerror}") from None
+
+
+def _offline(draft: ArticleDraft, base: str | None) -> ArticleDraft:
+    """Images of a local file are not downloaded: they become placeholders, never remote."""
+    return dataclasses.replace(draft, body_html=rewrite_images(draft.body_html, base, {}))
+
+
+def read_document(path: Path, explicit: bool = True) -> _Parsed | list[OutlineFeed]:
+    """Parse one file; raises a DocumentError subclass saying what is wrong."""
+    data = _read_bytes(path, explicit)
+    uri = path.resolve().as_uri()
+    kind = _kind(path, data)
+    if kind == "opml":
+        return list(read_opml(data))
+    if kind == "feed":
+        feed = parse_feed(data, uri)
+        return _Parsed(path, tuple(_offline(d, d.url or uri) for d in feed.entries),
+                       feed.title or path.name)
+    if kind == "page":
+        draft = extract_article(data, None)
+        return _Parsed(path, (_offline(dataclasses.replace(draft, url=None, guid=uri), None),))
+    if len(data) > MAX_TEXT_PAGE_BYTES:
+        raise DocumentTooLarge(
+            f"file is {_describe_size(len(data))}; the limit for a text page is "
+            f"{_describe_size(MAX_TEXT_PAGE_BYTES)}")
     draft = read_text_page(data)
-    return ArticleDraft(
-        title=draft.title, body_html=draft.body_html, subtitle=draft.subtitle,
-        author=draft.author, published=draft.published, url=None,
-        guid=path.resolve().as_uri(), tags=draft.tags, related=draft.related,
-    )
+    return _Parsed(path, (dataclasses.replace(draft, url=None, guid=uri),))
 
 
 def expand(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
@@ -79,7 +141,7 @@ def expand(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
         if path.is_dir():
             found = sorted(
                 candidate for candidate in path.rglob("*")
-                if candidate.suffix.lower() in TEXT_PAGE_SUFFIXES
+                if candidate.suffix.lower() in SUPPORTED_SUFFIXES
                 and not any(part.startswith(".") for part in candidate.relative_to(path).parts)
                 and candidate.is_file()
             )
@@ -94,14 +156,20 @@ def import_paths(archive: Archive, paths: Iterable[str | Path],
     files = list(expand(Path(p) for p in paths))
     results: dict[Path, ImportResult] = {}
     batch: list[_Parsed] = []
-    for done, (path, _explicit) in enumerate(files, start=1):
+    for done, (path, explicit) in enumerate(files, start=1):
         try:
-            if _explicit and path.suffix.lower() not in TEXT_PAGE_SUFFIXES and path.suffix:
-                _check_supported(path)
-            batch.append(_Parsed(path, read_document(path)))
+            parsed = read_document(path, explicit)
         except DocumentError as error:
             results[path] = ImportResult(str(path), "failed", (), str(error))
-        if len(batch) >= BATCH_SIZE:
+        else:
+            if isinstance(parsed, list):
+                added, existing = subscribe_outlines(archive, parsed)
+                results[path] = ImportResult(
+                    str(path), "imported" if added else "unchanged", (), None,
+                    f"subscribed to {added} feed(s); {existing} already subscribed")
+            else:
+                batch.append(parsed)
+        if sum(len(item.drafts) for item in batch) >= BATCH_SIZE:
             _store(archive, batch, results)
             batch = []
         if progress is not None:
@@ -110,21 +178,35 @@ def import_paths(archive: Archive, paths: Iterable[str | Path],
     return [results[path] for path, _ in files if path in results]
 
 
-def _check_supported(path: Path) -> None:
-    """Refuse kinds that are certainly not text pages, whatever their bytes say."""
-    if path.suffix.lower() in {".png", ".jpg", ".jpeg", ".gif", ".pdf", ".zip", ".gz", ".db",
-                               ".sqlite", ".exe", ".webp", ".mp3", ".mp4"}:
-        raise UnsupportedDocument(f"{path.suffix} files are not supported; import text pages")
-
-
 def _store(archive: Archive, batch: list[_Parsed], results: dict[Path, ImportResult]) -> None:
     if not batch:
         return
-    outcomes = archive.store([item.draft for item in batch])
-    for item, outcome in zip(batch, outcomes, strict=True):
-        ids = () if outcome.article_id is None else (outcome.article_id,)
-        if outcome.status == "tombstoned":
-            results[item.path] = ImportResult(str(item.path), "unchanged", ids, None,
-                                              "deleted from the archive earlier; not re-imported")
-        else:
-            results[item.path] = ImportResult(str(item.path), outcome.status, ids)
+    with archive.writing() as connection:
+        local = sources.local_source_id(connection)
+        for item in batch:
+            source_id = local
+            if item.feed_title is not None:
+                uri = item.path.resolve().as_uri()
+                source_id = sources.find_by_url(connection, uri) or sources.add_source(
+                    connection, kind=FEED_FILE_KIND, url=uri, title=item.feed_title)
+            outcomes = [articles.store_draft(connection, source_id, draft)
+                        for draft in item.drafts]
+            results[item.path] = _result(item.path, outcomes)
+
+
+def _result(path: Path, outcomes: list[StoreOutcome]) -> ImportResult:
+    ids = tuple(o.article_id for o in outcomes if o.article_id is not None)
+    statuses = {o.status for o in outcomes}
+    status: ImportStatus
+    if "imported" in statuses:
+        status = "imported"
+    elif "updated" in statuses:
+        status = "updated"
+    else:
+        status = "unchanged"
+    note = None
+    if "tombstoned" in statuses:
+        note = "deleted from the archive earlier; not re-imported"
+    if not outcomes:
+        note = "the feed has no entries"
+    return ImportResult(str(path), status, ids, None, note)

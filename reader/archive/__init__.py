@@ -17,8 +17,9 @@ from pathlib import Path
 import platformdirs
 from sqlalchemy import Connection, Engine
 
-from reader.archive import articles, fts, search, sources, tags
+from reader.archive import articles, fts, images, search, sources, tags
 from reader.archive.engine import open_engine, translate_errors
+from reader.archive.sources import SyncTarget
 from reader.errors import ArchiveReadOnly
 from reader.query import Query, parse_query
 from reader.records import (
@@ -151,6 +152,34 @@ class Archive:
     def sources(self) -> list[SourceInfo]:
         with self.reading() as connection:
             return sources.list_sources(connection)
+
+    def sync_targets(self, ids: Sequence[int] | None, now: datetime
+                     ) -> tuple[list[SyncTarget], list[tuple[int, str | None, str]]]:
+        with self.reading() as connection:
+            return sources.sync_targets(connection, ids, now)
+
+    def known_entries(self, source_id: int, guids: Sequence[str]
+                      ) -> tuple[dict[str, str], set[str]]:
+        """Content hashes of these guids already stored, and the tombstoned ones."""
+        hashes: dict[str, str] = {}
+        tombstoned: set[str] = set()
+        with self.reading() as connection:
+            for start in range(0, len(guids), 500):
+                batch = list(guids[start : start + 500])
+                marks = ",".join("?" * len(batch))
+                for guid, content_hash in connection.exec_driver_sql(
+                        f"SELECT guid, content_hash FROM articles WHERE source_id = ? "
+                        f"AND guid IN ({marks})", (source_id, *batch)):
+                    hashes[str(guid)] = str(content_hash)
+                tombstoned.update(str(row[0]) for row in connection.exec_driver_sql(
+                    f"SELECT guid FROM tombstones WHERE source_id = ? AND guid IN ({marks})",
+                    (source_id, *batch)))
+        return hashes, tombstoned
+
+    def image(self, sha256: str) -> tuple[str, bytes]:
+        """(mime type, bytes) of an archived image; raises NotFound."""
+        with self.reading() as connection:
+            return images.load(connection, sha256)
 
     def totals(self) -> ArchiveTotals:
         with self.reading() as connection:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from reader.archive import fts, tags
+from reader.archive import fts, images, tags
 from reader.archive.schema import from_micros, to_micros
 from reader.errors import ArticleNotFound
 from reader.records import Article, ArticleDraft, RelatedLink, StoreOutcome
@@ -25,31 +25,30 @@ MAX_TITLE_LENGTH = 1000
 UNTITLED = "(untitled)"
 
 
-def draft_guid(draft: ArticleDraft, body_html: str) -> str:
-    """Identity within a source: guid, else link, else a hash of the content."""
-    if draft.guid:
-        return draft.guid
-    if draft.url:
-        return draft.url
-    digest = hashlib.sha256(f"{draft.title}\n{body_html}".encode()).hexdigest()
-    return f"sha256:{digest}"
+def identity(draft: ArticleDraft) -> tuple[str, str]:
+    """(guid, content hash) of a draft as it arrived, before any cleaning.
 
-
-def _content_hash(draft: ArticleDraft, body_html: str) -> str:
+    The guid is the draft's guid, else its link, else a hash of its content. The content hash
+    covers everything a draft says, so sync can skip an unchanged entry before doing any work
+    on it (extraction, image downloads) and the store can tell "unchanged" from "updated".
+    """
     payload: dict[str, Any] = {
         "title": draft.title,
         "subtitle": draft.subtitle,
         "author": draft.author,
         "published": draft.published.isoformat() if draft.published else None,
         "url": draft.url,
-        "body": body_html,
+        "body": draft.body_html,
         "tags": list(draft.tags),
         "related": [
             [r.title, r.excerpt, r.published.isoformat() if r.published else None, r.url]
             for r in draft.related
         ],
+        "enclosures": [[e.url, e.mime_type, e.length] for e in draft.enclosures],
     }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    content_hash = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    guid = draft.guid or draft.url or f"sha256:{content_hash}"
+    return guid, content_hash
 
 
 def allocate_order_key(connection: Connection, moment: datetime,
@@ -81,20 +80,21 @@ def _clean_text(value: str | None, limit: int = MAX_TITLE_LENGTH) -> str | None:
 
 
 def store_draft(connection: Connection, source_id: int, draft: ArticleDraft,
-                fetched: datetime | None = None) -> StoreOutcome:
+                fetched: datetime | None = None, *, known: tuple[str, str] | None = None,
+                body: str | None = None, image_hashes: Sequence[str] = ()) -> StoreOutcome:
     """Insert or update one article from a draft; sanitizes its body on the way in.
 
     A draft whose identity was deleted before (a tombstone) is not stored. An update keeps the
-    article's read and bookmark state and the tags a person added.
+    article's read and bookmark state and the tags a person added. Sync passes ``known`` (the
+    draft's ``identity``, computed before it rewrote the body), ``body`` (the body with images
+    pointing into the archive) and the hashes of those images.
     """
     now = fetched or datetime.now(UTC)
-    body_html = sanitize_html(draft.body_html)
-    guid = draft_guid(draft, body_html)
+    guid, content_hash = known or identity(draft)
     if connection.exec_driver_sql(
         "SELECT 1 FROM tombstones WHERE source_id = ? AND guid = ?", (source_id, guid)
     ).first():
         return StoreOutcome(None, "tombstoned")
-    content_hash = _content_hash(draft, body_html)
     existing = connection.exec_driver_sql(
         "SELECT id, content_hash, order_key FROM articles WHERE source_id = ? AND guid = ?",
         (source_id, guid),
@@ -102,6 +102,7 @@ def store_draft(connection: Connection, source_id: int, draft: ArticleDraft,
     if existing is not None and existing[1] == content_hash:
         return StoreOutcome(int(existing[0]), "unchanged")
 
+    body_html = sanitize_html(body if body is not None else draft.body_html)
     text = html_to_text(body_html)
     title = _clean_text(draft.title) or UNTITLED
     values = {
@@ -141,6 +142,12 @@ def store_draft(connection: Connection, source_id: int, draft: ArticleDraft,
         status = "updated"
     tags.attach(connection, article_id, tags.clean_tag_names(draft.tags))
     _store_related(connection, article_id, draft)
+    if status == "updated":
+        shown_before = images.used_by(connection, [article_id])
+        images.link(connection, article_id, image_hashes)
+        images.drop_orphans(connection, shown_before - set(image_hashes))
+    elif image_hashes:
+        images.link(connection, article_id, image_hashes)
     fts.index(connection, [article_id])
     return StoreOutcome(article_id, status)  # type: ignore[arg-type]
 
@@ -204,6 +211,7 @@ def delete(connection: Connection, article_ids: Sequence[int]) -> None:
     """Delete articles and leave tombstones so an import or sync does not bring them back."""
     require(connection, article_ids)
     fts.unindex(connection, article_ids)
+    shown = images.used_by(connection, article_ids)
     now = to_micros(datetime.now(UTC))
     for article_id in article_ids:
         connection.exec_driver_sql(
@@ -213,6 +221,7 @@ def delete(connection: Connection, article_ids: Sequence[int]) -> None:
         )
         connection.exec_driver_sql("DELETE FROM articles WHERE id = ?", (article_id,))
     tags.drop_empty(connection)
+    images.drop_orphans(connection, shown)
 
 
 def load(connection: Connection, article_id: int) -> Article:

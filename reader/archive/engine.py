@@ -31,7 +31,7 @@ from reader.errors import (
 #: ``PRAGMA application_id`` of every Broadsheet archive: "BSHT".
 APPLICATION_ID = 0x42534854
 #: The newest schema this code knows; tests check it equals the migrations' head.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -88,6 +89,47 @@ class Source(Base):
     last_modified: Mapped[str | None] = mapped_column(Text)
     article_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     unread_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    site_url: Mapped[str | None] = mapped_column(Text)
+    #: HTTP 410 seen: the publisher says the feed is gone; sync skips it unless asked by id.
+    gone: Mapped[bool] = mapped_column(Boolean, server_default=text("0"))
+    #: "auto" (extract the page when an entry is only a summary), "always" or "never".
+    full_text: Mapped[str] = mapped_column(String(8), server_default=text("'auto'"))
+    #: Do not fetch before this time (a 429/503 Retry-After).
+    retry_after: Mapped[datetime | None] = mapped_column(EpochMicros)
+
+
+class SourceTag(Base):
+    """Tags every article of a source gets (``add --tag``, OPML folder names)."""
+
+    __tablename__ = "source_tags"
+    __table_args__ = (PrimaryKeyConstraint("source_id", "name"),)
+
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(Text(collation="NOCASE"))
+
+
+class Image(Base):
+    """An image an article shows, downloaded at sync time; addressed by its sha256."""
+
+    __tablename__ = "images"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mime_type: Mapped[str] = mapped_column(String(40))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ArticleImage(Base):
+    __tablename__ = "article_images"
+    __table_args__ = (
+        PrimaryKeyConstraint("article_id", "sha256"),
+        Index("ix_article_images_sha256", "sha256"),
+    )
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    sha256: Mapped[str] = mapped_column(ForeignKey("images.sha256"))
 
 
 class Article(Base):

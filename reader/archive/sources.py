@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection
@@ -52,3 +54,121 @@ def source_ids_matching(connection: Connection, name: str) -> list[int]:
         (pattern, pattern, name),
     )
     return [int(row[0]) for row in rows]
+
+
+FEED_KIND = "feed"
+PAGES_KIND = "pages"
+PAGES_TITLE = "Saved pages"
+
+
+@dataclass(frozen=True, slots=True)
+class SyncTarget:
+    """What a sync worker needs to fetch one source (a plain value: safe across threads)."""
+
+    id: int
+    url: str
+    title: str
+    etag: str | None
+    last_modified: str | None
+    full_text: str
+    tags: tuple[str, ...]
+
+
+def find_by_url(connection: Connection, url: str) -> int | None:
+    found = connection.exec_driver_sql("SELECT id FROM sources WHERE url = ?", (url,)).scalar()
+    return None if found is None else int(found)
+
+
+def add_source(connection: Connection, *, kind: str, url: str | None, title: str,
+               site_url: str | None = None, tags: Sequence[str] = ()) -> int:
+    """Create a source (caller checks it is not already there) with its source tags."""
+    cursor = connection.exec_driver_sql(
+        "INSERT INTO sources (kind, url, title, site_url, created_at) VALUES (?, ?, ?, ?, ?)",
+        (kind, url, title, site_url, to_micros(datetime.now(UTC))),
+    )
+    source_id = int(cursor.lastrowid)
+    set_tags(connection, source_id, tags)
+    return source_id
+
+
+def set_tags(connection: Connection, source_id: int, tags: Sequence[str]) -> None:
+    for name in tags:
+        connection.exec_driver_sql(
+            "INSERT OR IGNORE INTO source_tags (source_id, name) VALUES (?, ?)", (source_id, name))
+
+
+def tags_of(connection: Connection, source_id: int) -> tuple[str, ...]:
+    rows = connection.exec_driver_sql(
+        "SELECT name FROM source_tags WHERE source_id = ? ORDER BY name", (source_id,))
+    return tuple(str(row[0]) for row in rows)
+
+
+def pages_source_id(connection: Connection) -> int:
+    """The source that holds web pages saved one by one (read-it-later)."""
+    found = connection.exec_driver_sql(
+        "SELECT id FROM sources WHERE kind = ? ORDER BY id LIMIT 1", (PAGES_KIND,)).scalar()
+    if found is not None:
+        return int(found)
+    return add_source(connection, kind=PAGES_KIND, url=None, title=PAGES_TITLE)
+
+
+def sync_targets(connection: Connection, ids: Sequence[int] | None,
+                 now: datetime) -> tuple[list[SyncTarget], list[tuple[int, str | None, str]]]:
+    """Feeds to fetch now, and (id, url, reason) for those asked for but skipped.
+
+    Without ids: every feed that is not gone and not waiting out a Retry-After.
+    With ids: exactly those (gone or waiting ones too: the person asked), feeds only.
+    """
+    if ids:
+        marks = ",".join("?" * len(ids))
+        rows = connection.exec_driver_sql(
+            f"SELECT id, kind, url, title, etag, last_modified, full_text, gone, retry_after "
+            f"FROM sources WHERE id IN ({marks}) ORDER BY id", tuple(ids)).all()
+        missing = set(ids) - {int(row[0]) for row in rows}
+        if missing:
+            from reader.errors import NotFound
+
+            raise NotFound(f"no source with id {min(missing)}")
+    else:
+        rows = connection.exec_driver_sql(
+            "SELECT id, kind, url, title, etag, last_modified, full_text, gone, retry_after "
+            "FROM sources WHERE kind = ? AND gone = 0 AND (retry_after IS NULL OR retry_after <= ?)"
+            " ORDER BY id", (FEED_KIND, to_micros(now))).all()
+    targets: list[SyncTarget] = []
+    skipped: list[tuple[int, str | None, str]] = []
+    for row in rows:
+        if row[1] != FEED_KIND or not row[2]:
+            holds = "saved pages" if row[1] == PAGES_KIND else "imported files"
+            skipped.append((int(row[0]), row[2],
+                            f"source #{row[0]} is not a feed (it holds {holds})"))
+            continue
+        targets.append(SyncTarget(
+            id=int(row[0]), url=str(row[2]), title=str(row[3]), etag=row[4],
+            last_modified=row[5], full_text=str(row[6]),
+            tags=tags_of(connection, int(row[0]))))
+    return targets, skipped
+
+
+def record_success(connection: Connection, source_id: int, *, now: datetime,
+                   etag: str | None, last_modified: str | None, title: str | None = None,
+                   site_url: str | None = None, new_url: str | None = None) -> None:
+    """Save validators and clear the last error; a permanent redirect moves the stored URL."""
+    connection.exec_driver_sql(
+        "UPDATE sources SET last_synced = ?, last_error = NULL, last_error_at = NULL, "
+        "retry_after = NULL, etag = ?, last_modified = ?, "
+        "title = CASE WHEN ? IS NOT NULL AND ? != '' THEN ? ELSE title END, "
+        "site_url = coalesce(?, site_url) WHERE id = ?",
+        (to_micros(now), etag, last_modified, title, title, title, site_url, source_id),
+    )
+    if new_url and find_by_url(connection, new_url) is None:
+        connection.exec_driver_sql("UPDATE sources SET url = ? WHERE id = ?", (new_url, source_id))
+
+
+def record_failure(connection: Connection, source_id: int, *, now: datetime, reason: str,
+                   gone: bool = False, retry_after: datetime | None = None) -> None:
+    connection.exec_driver_sql(
+        "UPDATE sources SET last_error = ?, last_error_at = ?, gone = gone OR ?, "
+        "retry_after = ? WHERE id = ?",
+        (reason, to_micros(now), int(gone),
+         None if retry_after is None else to_micros(retry_after), source_id),
+    )

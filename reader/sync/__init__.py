@@ -1,0 +1,1 @@
+"""Sync: fetching feeds and web pages and turning them into article drafts."""

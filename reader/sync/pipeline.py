@@ -1,0 +1,266 @@
+"""Syncing feeds: one source's pipeline, top to bottom, and the run that syncs many at once.
+
+Per source (``prepare_source``, on a worker thread): fetch with the stored validators → stop
+on 304 → parse → skip entries the archive already has unchanged → extract the full page
+where the feed gave only a summary → download images into memory and point the body at them.
+Then the run's one writer (the calling thread, ``apply``) stores all of that source's changes
+in one transaction and saves the validators. A failure is recorded on its source and the
+others carry on. Shaped after Miniflux's ``RefreshFeed`` (see shared/STYLE.md).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from reader.archive import Archive, articles, sources
+from reader.archive import images as archive_images
+from reader.archive.sources import SyncTarget
+from reader.errors import DocumentError, FetchError, ReaderError, RetryLater, SourceGone
+from reader.records import ArticleDraft
+from reader.render.images import (
+    MAX_IMAGE_BYTES,
+    StoredImage,
+    archive_image_uri,
+    image_sources,
+    prepare_image,
+    rewrite_images,
+)
+from reader.render.plaintext import html_to_text
+from reader.sync.extract import extract_article
+from reader.sync.feeds import parse_feed
+from reader.sync.fetch import Fetcher, FetchResult
+
+SyncStatus = Literal["ok", "not_modified", "failed"]
+#: Progress callback: (sources done, sources in all, the source just finished or None).
+Progress = Callable[[int, int, "SyncReport | None"], None]
+
+#: An entry with fewer words than this is a summary: its page is fetched for the full text.
+SUMMARY_WORDS = 120
+MAX_IMAGES_PER_ARTICLE = 40
+DEFAULT_WORKERS = 4
+_WORDS = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    source_id: int
+    url: str | None
+    status: SyncStatus
+    new: int = 0
+    updated: int = 0
+    error: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedEntry:
+    draft: ArticleDraft
+    known: tuple[str, str]
+    body: str
+    image_hashes: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class SourceUpdate:
+    """Everything one source's sync will write, gathered before the write transaction."""
+
+    target: SyncTarget
+    fetched: FetchResult
+    title: str | None = None
+    site_url: str | None = None
+    entries: list[PreparedEntry] = field(default_factory=list)
+    images: dict[str, StoredImage] = field(default_factory=dict)
+
+
+class ImageCache:
+    """Images already downloaded in this run, by URL, shared by all workers.
+
+    A URL that failed stays failed for the run (None), so a broken image used by a hundred
+    entries costs one request, not a hundred.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_url: dict[str, StoredImage | None] = {}
+
+    def get(self, url: str, fetcher: Fetcher) -> StoredImage | None:
+        with self._lock:
+            if url in self._by_url:
+                return self._by_url[url]
+        try:
+            image: StoredImage | None = prepare_image(
+                fetcher.fetch(url, max_bytes=MAX_IMAGE_BYTES).content)
+        except (FetchError, DocumentError):
+            image = None
+        with self._lock:
+            self._by_url.setdefault(url, image)
+            return self._by_url[url]
+
+
+def is_summary(draft: ArticleDraft) -> bool:
+    """True when an entry is shorter than a few sentences: its page holds the article."""
+    return len(_WORDS.findall(html_to_text(draft.body_html))) < SUMMARY_WORDS
+
+
+def localise_images(body: str, base_url: str | None, fetcher: Fetcher,
+                    cache: ImageCache) -> tuple[str, dict[str, StoredImage]]:
+    """Download every image the body shows and point it into the archive.
+
+    An image that cannot be had (or one past the per-article cap) becomes a placeholder: the
+    stored body never refers to the network.
+    """
+    mapping: dict[str, str | None] = {}
+    kept: dict[str, StoredImage] = {}
+    for index, url in enumerate(image_sources(body, base_url)):
+        image = cache.get(url, fetcher) if index < MAX_IMAGES_PER_ARTICLE else None
+        mapping[url] = None if image is None else archive_image_uri(image.sha256)
+        if image is not None:
+            kept[image.sha256] = image
+    return rewrite_images(body, base_url, mapping), kept
+
+
+def full_text(draft: ArticleDraft, fetcher: Fetcher) -> ArticleDraft:
+    """The draft with its page's main text as body (and metadata it lacked), or unchanged."""
+    if not draft.url or not draft.url.startswith(("http://", "https://")):
+        return draft
+    try:
+        page = fetcher.fetch(draft.url, accept="text/html,application/xhtml+xml")
+        extracted = extract_article(page.content, page.url, page.content_type)
+    except (FetchError, DocumentError):
+        return draft
+    if len(html_to_text(extracted.body_html)) <= len(html_to_text(draft.body_html)):
+        return draft
+    return dataclasses.replace(
+        draft,
+        body_html=extracted.body_html,
+        author=draft.author or extracted.author,
+        published=draft.published or extracted.published,
+        tags=draft.tags or extracted.tags,
+    )
+
+
+def prepare_source(archive: Archive, target: SyncTarget, fetcher: Fetcher,
+                   cache: ImageCache) -> SourceUpdate:
+    """Fetch, parse and prepare one source's new and changed entries (no writes)."""
+    fetched = fetcher.fetch(target.url, etag=target.etag, last_modified=target.last_modified,
+                            accept=FEED_ACCEPT)
+    update = SourceUpdate(target, fetched)
+    if fetched.not_modified:
+        return update
+    feed = parse_feed(fetched.content, fetched.url, fetched.content_type)
+    update.title = feed.title or None
+    update.site_url = feed.site_url
+    drafts = [(draft, articles.identity(draft)) for draft in feed.entries]
+    known, tombstoned = archive.known_entries(target.id, [guid for _, (guid, _) in drafts])
+    for draft, (guid, content_hash) in drafts:
+        if guid in tombstoned or known.get(guid) == content_hash:
+            continue
+        entry = draft
+        if target.full_text == "always" or (target.full_text == "auto" and is_summary(draft)):
+            entry = full_text(draft, fetcher)
+        body, images = localise_images(entry.body_html, entry.url or fetched.url, fetcher, cache)
+        update.images.update(images)
+        tagged = dataclasses.replace(entry, tags=(*entry.tags, *target.tags))
+        update.entries.append(PreparedEntry(tagged, (guid, content_hash), body, tuple(images)))
+    return update
+
+
+FEED_ACCEPT = ("application/atom+xml, application/rss+xml, application/feed+json, "
+               "application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5")
+
+
+def apply(archive: Archive, update: SourceUpdate, now: datetime) -> SyncReport:
+    """Write one source's changes and its validators in one transaction (the writer's job)."""
+    target, fetched = update.target, update.fetched
+    new = updated = 0
+    with archive.writing() as connection:
+        archive_images.store(connection, (
+            (image.sha256, image.mime_type, image.width, image.height, image.data)
+            for image in update.images.values()))
+        for entry in update.entries:
+            outcome = articles.store_draft(
+                connection, target.id, entry.draft, now, known=entry.known, body=entry.body,
+                image_hashes=entry.image_hashes)
+            new += outcome.status == "imported"
+            updated += outcome.status == "updated"
+        sources.record_success(
+            connection, target.id, now=now,
+            etag=fetched.etag if not fetched.not_modified else target.etag or fetched.etag,
+            last_modified=(fetched.last_modified if not fetched.not_modified
+                           else target.last_modified or fetched.last_modified),
+            title=update.title, site_url=update.site_url, new_url=fetched.permanent_url)
+    status: SyncStatus = "not_modified" if fetched.not_modified else "ok"
+    return SyncReport(target.id, fetched.permanent_url or target.url, status, new, updated,
+                      None, update.title or target.title)
+
+
+def record_failure(archive: Archive, target: SyncTarget, error: BaseException,
+                   now: datetime) -> SyncReport:
+    """Keep the reason on the source (one line), so ``sources`` and the window show it."""
+    if isinstance(error, ReaderError):
+        reason = str(error)
+    else:
+        reason = f"unexpected error: {type(error).__name__}: {error}"
+        traceback.print_exception(error, file=sys.stderr)
+    reason = " ".join(reason.split())[:500]
+    retry_at = (now + timedelta(seconds=error.retry_after)
+                if isinstance(error, RetryLater) else None)
+    with archive.writing() as connection:
+        sources.record_failure(connection, target.id, now=now, reason=reason,
+                               gone=isinstance(error, SourceGone), retry_after=retry_at)
+    return SyncReport(target.id, target.url, "failed", error=reason, title=target.title)
+
+
+def sync(archive: Archive, source_ids: Sequence[int] | None = None, *,
+         fetcher: Fetcher | None = None, progress: Progress | None = None,
+         cancel: threading.Event | None = None, workers: int = DEFAULT_WORKERS) -> list[SyncReport]:
+    """Sync feeds (all due ones, or exactly ``source_ids``); one report per source, by id.
+
+    Fetching runs on ``workers`` threads (the Fetcher also bounds requests per host); the
+    calling thread is the only writer. ``cancel`` stops the run between sources: sources not
+    finished by then are reported as failed with the reason "cancelled".
+    """
+    now = datetime.now(UTC)
+    targets, skipped = archive.sync_targets(source_ids, now)
+    reports = [SyncReport(source_id, url, "failed", error=reason)
+               for source_id, url, reason in skipped]
+    own_fetcher = fetcher is None
+    client = fetcher or Fetcher()
+    cache = ImageCache()
+    total = len(targets)
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="sync")
+    try:
+        futures: dict[Future[SourceUpdate], SyncTarget] = {
+            pool.submit(prepare_source, archive, target, client, cache): target
+            for target in targets}
+        done_ids: set[int] = set()
+        for future in as_completed(futures):
+            if cancel is not None and cancel.is_set():
+                break
+            target = futures[future]
+            try:
+                report = apply(archive, future.result(), datetime.now(UTC))
+            except Exception as error:  # one bad source never stops the others
+                report = record_failure(archive, target, error, datetime.now(UTC))
+            reports.append(report)
+            done_ids.add(target.id)
+            if progress is not None:
+                progress(len(done_ids), total, report)
+        for target in targets:
+            if target.id not in done_ids:
+                reports.append(SyncReport(target.id, target.url, "failed", error="cancelled",
+                                          title=target.title))
+    finally:
+        pool.shutdown(wait=not (cancel is not None and cancel.is_set()), cancel_futures=True)
+        if own_fetcher:
+            client.close()
+    return sorted(reports, key=lambda report: report.source_id)

@@ -1,0 +1,151 @@
+"""Adding sources: subscribing to a feed, and saving one web page as an article.
+
+Both fetch once to check what the URL is. Subscribing stores no entries and no validators,
+so the next sync fetches the feed in full.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from reader.archive import Archive, articles, sources
+from reader.archive import images as archive_images
+from reader.archive.tags import clean_tag_names
+from reader.errors import NotAFeed
+from reader.sync.extract import extract_article
+from reader.sync.feeds import ParsedFeed, parse_feed
+from reader.sync.fetch import Fetcher
+from reader.sync.opml import OutlineFeed, write_opml
+from reader.sync.pipeline import FEED_ACCEPT, ImageCache, localise_images
+
+
+@dataclass(frozen=True, slots=True)
+class Added:
+    """What ``add`` reports: the source, the URL stored, a title, and a remark for people."""
+
+    source_id: int
+    url: str
+    title: str
+    note: str | None = None
+    article_id: int | None = None
+
+
+def _fallback_title(url: str) -> str:
+    return urlsplit(url).netloc or url
+
+
+def _fetch_feed(fetcher: Fetcher, url: str) -> tuple[str, ParsedFeed]:
+    fetched = fetcher.fetch(url, accept=FEED_ACCEPT)
+    feed = parse_feed(fetched.content, fetched.url, fetched.content_type)
+    return fetched.permanent_url or url, feed
+
+
+def subscribe(archive: Archive, url: str, tags: Sequence[str] = (),
+              fetcher: Fetcher | None = None) -> Added:
+    """Subscribe to the feed at ``url``; a web page that advertises feeds gets its first one.
+
+    Raises NotAFeed (with a suggestion to save the page instead) when the URL is neither a
+    feed nor a page that links to one, and the fetch and parse errors of ``parse_feed``.
+    """
+    names = clean_tag_names(tags)
+    with archive.reading() as connection:
+        existing = sources.find_by_url(connection, url)
+    if existing is not None:
+        return _existing(archive, existing, names)
+    client = fetcher or Fetcher()
+    try:
+        note = None
+        try:
+            stored_url, feed = _fetch_feed(client, url)
+        except NotAFeed as error:
+            if not error.alternates:
+                raise NotAFeed(
+                    f"{url} is not a feed and links to none; to save the page itself, use "
+                    f"`broadsheet add --page {url}`") from None
+            alternate = error.alternates[0]
+            stored_url, feed = _fetch_feed(client, alternate)
+            note = f"{url} is a web page; subscribed to the feed it links to: {stored_url}"
+    finally:
+        if fetcher is None:
+            client.close()
+    with archive.writing() as connection:
+        existing = sources.find_by_url(connection, stored_url)
+        if existing is not None:
+            sources.set_tags(connection, existing, names)
+            source_id = existing
+        else:
+            source_id = sources.add_source(
+                connection, kind=sources.FEED_KIND, url=stored_url,
+                title=feed.title or _fallback_title(stored_url), site_url=feed.site_url,
+                tags=names)
+        title = str(connection.exec_driver_sql(
+            "SELECT title FROM sources WHERE id = ?", (source_id,)).scalar_one())
+    return Added(source_id, stored_url, title, note)
+
+
+def _existing(archive: Archive, source_id: int, names: list[str]) -> Added:
+    with archive.writing() as connection:
+        sources.set_tags(connection, source_id, names)
+        row = connection.exec_driver_sql(
+            "SELECT url, title FROM sources WHERE id = ?", (source_id,)).one()
+    return Added(source_id, str(row[0]), str(row[1]), f"already subscribed (source #{source_id})")
+
+
+def save_page(archive: Archive, url: str, tags: Sequence[str] = (),
+              fetcher: Fetcher | None = None) -> Added:
+    """Save one web page as an article, full text and images, in the "Saved pages" source."""
+    client = fetcher or Fetcher()
+    try:
+        fetched = client.fetch(url, accept="text/html,application/xhtml+xml")
+        draft = extract_article(fetched.content, fetched.url, fetched.content_type)
+        draft = dataclasses.replace(draft, url=draft.url or fetched.url,
+                                    guid=draft.guid or fetched.url,
+                                    tags=(*draft.tags, *clean_tag_names(tags)))
+        body, images = localise_images(draft.body_html, draft.url, client, ImageCache())
+    finally:
+        if fetcher is None:
+            client.close()
+    with archive.writing() as connection:
+        source_id = sources.pages_source_id(connection)
+        archive_images.store(connection, (
+            (image.sha256, image.mime_type, image.width, image.height, image.data)
+            for image in images.values()))
+        outcome = articles.store_draft(connection, source_id, draft, datetime.now(UTC),
+                                       body=body, image_hashes=tuple(images))
+    note = ("this page was deleted from the archive earlier; not saved again"
+            if outcome.status == "tombstoned" else None)
+    return Added(source_id, draft.url or url, draft.title, note, outcome.article_id)
+
+
+def subscribe_outlines(archive: Archive, outlines: Sequence[OutlineFeed]) -> tuple[int, int]:
+    """Subscribe to an OPML list's feeds without fetching them; (added, already there)."""
+    added = existing = 0
+    with archive.writing() as connection:
+        for outline in outlines:
+            source_id = sources.find_by_url(connection, outline.url)
+            names = clean_tag_names(outline.tags)
+            if source_id is None:
+                sources.add_source(connection, kind=sources.FEED_KIND, url=outline.url,
+                                   title=outline.title or _fallback_title(outline.url),
+                                   site_url=outline.site_url, tags=names)
+                added += 1
+            else:
+                sources.set_tags(connection, source_id, names)
+                existing += 1
+    return added, existing
+
+
+def export_opml(archive: Archive) -> bytes:
+    """Every feed subscription as OPML 2.0, source tags as folders."""
+    with archive.reading() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT id, url, title, site_url FROM sources WHERE kind = ? "
+            "ORDER BY title COLLATE NOCASE, id", (sources.FEED_KIND,)).all()
+        outlines = [OutlineFeed(str(url), str(title), site_url,
+                                sources.tags_of(connection, int(source_id)))
+                    for source_id, url, title, site_url in rows]
+    return write_opml(outlines)
