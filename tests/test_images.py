@@ -365,9 +365,19 @@ def test_oversized_refused_before_reading() -> None:
 
 def test_decompression_bomb_refused() -> None:
     with pytest.raises(BinaryDocument, match="decompression bomb"):
-        prepare_image(png_header(100_000, 100_000))  # Pillow's hard error
+        prepare_image(png_header(100_000, 100_000))  # past Pillow's hard limit
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_image_pillow_merely_warns_about_is_refused() -> None:
+    with pytest.raises(BinaryDocument, match="too many to decode safely"):
+        prepare_image(png_header(10_000, 10_000))
+
+
+@pytest.mark.filterwarnings("error::PIL.Image.DecompressionBombWarning")
+def test_bomb_warning_raised_as_error_still_refused() -> None:
     with pytest.raises(BinaryDocument, match="decompression bomb"):
-        prepare_image(png_header(10_000, 10_000))  # Pillow's warning, made an error
+        prepare_image(png_header(10_000, 10_000))
 
 
 def test_too_many_pixels_for_the_viewer_refused() -> None:

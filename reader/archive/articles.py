@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from reader.archive import fts, images, tags
+from reader.archive.rawsql import RawSql
 from reader.archive.schema import from_micros, to_micros
 from reader.errors import ArticleNotFound
 from reader.records import Article, ArticleDraft, RelatedLink, StoreOutcome
@@ -54,20 +55,17 @@ def identity(draft: ArticleDraft) -> tuple[str, str]:
 def allocate_order_key(connection: Connection, moment: datetime,
                        current: int | None = None) -> int:
     """A unique order key at (or just after) ``moment``; see ``schema.Article``."""
+    sql = RawSql(connection)
     wanted = to_micros(moment)
     if current is not None and wanted <= current < wanted + 1_000_000:
         return current
-    taken = connection.exec_driver_sql(
-        "SELECT 1 FROM articles WHERE order_key = ?", (wanted,)).first()
-    if taken is None:
+    if sql.first("SELECT 1 FROM articles WHERE order_key = ?", (wanted,)) is None:
         return wanted
-    highest = connection.exec_driver_sql(
+    highest = sql.scalar(
         "SELECT max(order_key) FROM articles WHERE order_key >= ? AND order_key < ?",
-        (wanted, wanted + 1_000_000),
-    ).scalar_one()
+        (wanted, wanted + 1_000_000))
     candidate = int(highest) + 1
-    while connection.exec_driver_sql(
-            "SELECT 1 FROM articles WHERE order_key = ?", (candidate,)).first():
+    while sql.first("SELECT 1 FROM articles WHERE order_key = ?", (candidate,)):
         candidate += 1
     return candidate
 
@@ -89,20 +87,19 @@ def store_draft(connection: Connection, source_id: int, draft: ArticleDraft,
     draft's ``identity``, computed before it rewrote the body), ``body`` (the body with images
     pointing into the archive) and the hashes of those images.
     """
+    sql = RawSql(connection)
     now = fetched or datetime.now(UTC)
     guid, content_hash = known or identity(draft)
-    if connection.exec_driver_sql(
-        "SELECT 1 FROM tombstones WHERE source_id = ? AND guid = ?", (source_id, guid)
-    ).first():
+    if sql.first("SELECT 1 FROM tombstones WHERE source_id = ? AND guid = ?",
+                 (source_id, guid)):
         return StoreOutcome(None, "tombstoned")
-    existing = connection.exec_driver_sql(
-        "SELECT id, content_hash, order_key FROM articles WHERE source_id = ? AND guid = ?",
-        (source_id, guid),
-    ).first()
+    existing = sql.first(
+        "SELECT id, content_hash, order_key, fetched FROM articles "
+        "WHERE source_id = ? AND guid = ?", (source_id, guid))
     if existing is not None and existing[1] == content_hash:
         return StoreOutcome(int(existing[0]), "unchanged")
 
-    body_html = sanitize_html(body if body is not None else draft.body_html)
+    body_html = sanitize_html(body if body is not None else draft.body_html, base_url=draft.url)
     text = html_to_text(body_html)
     title = _clean_text(draft.title) or UNTITLED
     values = {
@@ -125,20 +122,14 @@ def store_draft(connection: Connection, source_id: int, draft: ArticleDraft,
         article_id = int(existing[0])
         fts.unindex(connection, [article_id])
         del values["fetched"]  # the first arrival stays the fallback date
-        moment = draft.published or from_micros(
-            int(connection.exec_driver_sql(
-                "SELECT fetched FROM articles WHERE id = ?", (article_id,)).scalar_one()))
+        moment = draft.published or from_micros(int(existing[3]))
         values["order_key"] = allocate_order_key(connection, moment, int(existing[2]))
         assignments = ", ".join(f"{column} = :{column}" for column in values)
-        connection.exec_driver_sql(
-            f"UPDATE articles SET {assignments} WHERE id = :id", {**values, "id": article_id}
-        )
-        connection.exec_driver_sql(
-            "UPDATE article_bodies SET html = ?, text = ? WHERE article_id = ?",
-            (body_html, text, article_id),
-        )
-        connection.exec_driver_sql("DELETE FROM related_links WHERE article_id = ?",
-                                   (article_id,))
+        sql.run(f"UPDATE articles SET {assignments} WHERE id = :id",
+                {**values, "id": article_id})
+        sql.run("UPDATE article_bodies SET html = ?, text = ? WHERE article_id = ?",
+                (body_html, text, article_id))
+        sql.run("DELETE FROM related_links WHERE article_id = ?", (article_id,))
         status = "updated"
     tags.attach(connection, article_id, tags.clean_tag_names(draft.tags))
     _store_related(connection, article_id, draft)
@@ -155,25 +146,24 @@ def store_draft(connection: Connection, source_id: int, draft: ArticleDraft,
 def _insert(connection: Connection, source_id: int, guid: str, values: dict[str, Any],
             body_html: str, text: str) -> int:
     columns = ["source_id", "guid", *values]
-    cursor = connection.exec_driver_sql(
+    sql = RawSql(connection)
+    cursor = sql.run(
         f"INSERT INTO articles ({', '.join(columns)}) "
         f"VALUES ({', '.join(':' + c for c in columns)})",
-        {"source_id": source_id, "guid": guid, **values},
-    )
-    article_id = int(cursor.lastrowid)
-    connection.exec_driver_sql(
-        "INSERT INTO article_bodies (article_id, html, text) VALUES (?, ?, ?)",
-        (article_id, body_html, text),
-    )
+        {"source_id": source_id, "guid": guid, **values})
+    article_id = int(cursor.lastrowid or 0)
+    sql.run("INSERT INTO article_bodies (article_id, html, text) VALUES (?, ?, ?)",
+            (article_id, body_html, text))
     return article_id
 
 
 def _store_related(connection: Connection, article_id: int, draft: ArticleDraft) -> None:
+    sql = RawSql(connection)
     for position, link in enumerate(draft.related):
         title = _clean_text(link.title)
         if not title:
             continue
-        connection.exec_driver_sql(
+        sql.run(
             "INSERT INTO related_links (article_id, position, title, title_key, excerpt, "
             "published, url) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (article_id, position, title, title_key(title), _clean_text(link.excerpt, 2000),

@@ -12,6 +12,8 @@ from collections.abc import Collection
 
 from sqlalchemy import Connection
 
+from reader.archive.rawsql import RawSql
+
 _COLUMNS = "title, subtitle, author, body, tags"
 _BATCH = 500
 
@@ -25,7 +27,7 @@ def unindex(connection: Connection, article_ids: Collection[int]) -> None:
     """Remove these articles' current terms from the index (call before changing them)."""
     for batch in _in_batches(article_ids):
         marks = ",".join("?" * len(batch))
-        connection.exec_driver_sql(
+        RawSql(connection).run(
             f"INSERT INTO articles_fts (articles_fts, rowid, {_COLUMNS}) "
             f"SELECT 'delete', order_key, {_COLUMNS} FROM article_search_text "
             f"WHERE article_id IN ({marks})",
@@ -37,7 +39,7 @@ def index(connection: Connection, article_ids: Collection[int]) -> None:
     """Add these articles' current terms to the index (call after changing them)."""
     for batch in _in_batches(article_ids):
         marks = ",".join("?" * len(batch))
-        connection.exec_driver_sql(
+        RawSql(connection).run(
             f"INSERT INTO articles_fts (rowid, {_COLUMNS}) "
             f"SELECT order_key, {_COLUMNS} FROM article_search_text "
             f"WHERE article_id IN ({marks})",

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection
 
+from reader.archive.rawsql import RawSql
 from reader.errors import NotFound
 
 
@@ -25,11 +26,10 @@ def store(connection: Connection, images: Iterable[tuple[str, str, int | None, i
 
 def link(connection: Connection, article_id: int, hashes: Iterable[str]) -> None:
     """Record which images an article shows (replacing what it showed before)."""
-    connection.exec_driver_sql("DELETE FROM article_images WHERE article_id = ?", (article_id,))
-    rows = [(article_id, sha) for sha in sorted(set(hashes))]
-    if rows:
-        connection.exec_driver_sql(
-            "INSERT OR IGNORE INTO article_images (article_id, sha256) VALUES (?, ?)", rows)
+    sql = RawSql(connection)
+    sql.run("DELETE FROM article_images WHERE article_id = ?", (article_id,))
+    sql.many("INSERT OR IGNORE INTO article_images (article_id, sha256) VALUES (?, ?)",
+             [(article_id, sha) for sha in sorted(set(hashes))])
 
 
 def used_by(connection: Connection, article_ids: Iterable[int]) -> set[str]:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import Connection
 
 from reader.archive import fts
+from reader.archive.rawsql import RawSql
 from reader.records import TagCount
 
 MAX_TAG_LENGTH = 100
@@ -29,23 +30,25 @@ def clean_tag_names(names: Iterable[str]) -> list[str]:
 
 def tag_ids(connection: Connection, names: Sequence[str]) -> list[int]:
     """Ids for these names, creating the missing tags (first spelling wins)."""
+    sql = RawSql(connection)
     ids = []
     for name in names:
-        connection.exec_driver_sql("INSERT OR IGNORE INTO tags (name) VALUES (?)", (name,))
-        ids.append(int(connection.exec_driver_sql(
-            "SELECT id FROM tags WHERE name = ?", (name,)).scalar_one()))
+        found = sql.scalar("SELECT id FROM tags WHERE name = ?", (name,))
+        if found is None:
+            found = sql.run("INSERT INTO tags (name) VALUES (?)", (name,)).lastrowid
+        ids.append(int(found))
     return ids
 
 
 def attach(connection: Connection, article_id: int, names: Sequence[str]) -> bool:
     """Add tags to an article (caller unindexes/indexes FTS around it). True if any was new."""
+    sql = RawSql(connection)
     added = 0
     for tag_id in tag_ids(connection, names):
-        added += connection.exec_driver_sql(
+        added += sql.run(
             "INSERT OR IGNORE INTO article_tags (article_id, tag_id, order_key, read) "
             "SELECT id, ?, order_key, read FROM articles WHERE id = ?",
-            (tag_id, article_id),
-        ).rowcount
+            (tag_id, article_id)).rowcount
     return added > 0
 
 

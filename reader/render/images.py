@@ -9,10 +9,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import re
-import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -51,9 +51,6 @@ KEPT_FORMATS: dict[str, str] = {
     "AVIF": "image/avif",
     "BMP": "image/bmp",
 }
-# Only these plugins ever look at downloaded bytes: a smaller attack surface, and a faster miss.
-Image.init()
-_OPENED_FORMATS = tuple(name for name in KEPT_FORMATS if name in Image.OPEN)
 _KEPT_TYPES = frozenset(KEPT_FORMATS.values())
 
 #: Attributes lazy-loading scripts read instead of ``src``/``srcset``; best first.
@@ -245,8 +242,8 @@ def rewrite_images(html: str, base_url: str | None, mapping: Mapping[str, str | 
     used. An image with no usable mapping (failed, missing, a ``data:`` URI, a value that is not
     an archive URI) becomes ``<span class="image-missing">[image: ALT]</span>``; a tracking
     pixel is removed; ``srcset``, ``sizes`` and every ``<source>`` go, since the archive keeps
-    one image. No remote image URL is left. Bad markup that lxml cannot read loses
-    its images rather than raising.
+    one image. No remote image URL is left. Bad markup that lxml cannot read loses its images
+    rather than raising.
     """
     try:
         root = parse_fragment(html)
@@ -278,6 +275,16 @@ def rewrite_images(html: str, base_url: str | None, mapping: Mapping[str, str | 
 
 
 # --- checking downloaded images ---------------------------------------------------------------
+
+
+@functools.cache
+def _opened_formats() -> tuple[str, ...]:
+    """The Pillow plugins allowed to read downloaded bytes: a smaller attack surface.
+
+    Only those this Pillow has (AVIF needs a recent build); MPO is opened by the JPEG plugin.
+    """
+    Image.init()
+    return tuple(name for name in KEPT_FORMATS if name in Image.OPEN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,13 +325,16 @@ def prepare_image(data: bytes) -> StoredImage:
             f"image is {len(data):,} bytes; the limit is {MAX_IMAGE_BYTES:,} bytes")
     if not data:
         raise BinaryDocument("not an image we keep: no bytes")
+    # Pillow raises DecompressionBombError past twice its pixel limit and only warns between
+    # one and two times it; MAX_IMAGE_PIXELS is lower, so the check below refuses those too.
+    # Turning the warning into an error here would need warnings.catch_warnings(), which swaps
+    # process-wide state and is not thread-safe before Python 3.14; sync checks images on
+    # several threads. (Where warnings are already errors, the warning is caught as a refusal.)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=_OPENED_FORMATS) as image:
-                kind = str(image.format)
-                width, height = image.size
-                image.verify()
+        with Image.open(io.BytesIO(data), formats=_opened_formats()) as image:
+            kind = str(image.format)
+            width, height = image.size
+            image.verify()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise BinaryDocument(
             "not an image we keep: too many pixels to decode safely (a decompression bomb?)"
@@ -334,8 +344,8 @@ def prepare_image(data: bytes) -> StoredImage:
     if kind not in KEPT_FORMATS:
         raise BinaryDocument(f"not an image we keep: {kind}")
     if width * height > MAX_IMAGE_PIXELS:
-        raise BinaryDocument(
-            f"not an image we keep: {width}x{height} is more than {MAX_IMAGE_PIXELS:,} pixels")
+        raise BinaryDocument(f"not an image we keep: {width}x{height} is more than "
+                             f"{MAX_IMAGE_PIXELS:,} pixels, too many to decode safely")
     if is_tracking_pixel(None, width, height):
         raise BinaryDocument(f"not an image we keep: a {width}x{height} tracking pixel")
     return StoredImage(

@@ -8,7 +8,7 @@ about a tenth of its matches (shared/DEPENDENCIES.md).
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
+from html import unescape
 
 BLOCK_TAGS = frozenset({
     "address", "article", "aside", "blockquote", "caption", "dd", "details", "div", "dl", "dt",
@@ -16,50 +16,54 @@ BLOCK_TAGS = frozenset({
     "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th",
     "thead", "tr", "ul",
 })
-_SPACES = re.compile(r"[ \t\r\n\f\v\u00a0]+")
 _WORD = re.compile(r"\w+")
 
 
-class _TextCollector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.blocks: list[str] = []
-        self._current: list[str] = []
+# One tag or comment. Quoted attribute values may hold ">"; nh3's serialiser always quotes them.
+_MARKUP = re.compile(
+    r"<!--.*?(?:-->|$)|<(/?)([A-Za-z][A-Za-z0-9]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>|<!\[CDATA\[.*?\]\]>",
+    re.DOTALL)
+_ALT = re.compile(r"""\salt\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
+_SKIPPED_START = re.compile(r"<(?:script|style|template)\b", re.IGNORECASE)
+_SKIPPED = re.compile(r"<(script|style|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_BREAK = "\x1e"
 
-    def _flush(self) -> None:
-        text = _SPACES.sub(" ", "".join(self._current)).strip()
-        if text:
-            self.blocks.append(text)
-        self._current = []
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in BLOCK_TAGS:
-            self._flush()
-        elif tag == "br":
-            self._current.append(" ")
-        elif tag == "img":
-            alt = dict(attrs).get("alt")
-            if alt:
-                self._current.append(f" {alt} ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in BLOCK_TAGS:
-            self._flush()
-
-    def handle_data(self, data: str) -> None:
-        self._current.append(data)
-
-    def close(self) -> None:
-        super().close()
-        self._flush()
+def _replace(match: re.Match[str]) -> str:
+    name = (match.group(2) or "").lower()
+    if name in BLOCK_TAGS:
+        return _BREAK
+    if name == "br":
+        return " "
+    if name == "img" and not match.group(1):
+        alt = _ALT.search(match.group(3) or "")
+        if alt:
+            return f" {alt.group(1) or alt.group(2) or alt.group(3)} "
+    return ""
 
 
 def html_to_text(html: str) -> str:
-    """Paragraphs of ``html`` as text, separated by blank lines."""
-    collector = _TextCollector()
-    collector.feed(html)
-    collector.close()
-    return "\n\n".join(collector.blocks)
+    """Paragraphs of ``html`` as text, separated by blank lines.
+
+    A single regular-expression pass over the markup: every stored article passes through
+    here, and this is several times faster than walking a parsed tree. Sanitized bodies are
+    well-formed serialiser output, which is what makes the tag pattern reliable; for raw feed
+    HTML (the summary check) scripts and styles are dropped first and the result is a close
+    approximation.
+    """
+    if "<" not in html:
+        return _flatten(html)
+    if _BREAK in html:
+        html = html.replace(_BREAK, " ")
+    if _SKIPPED_START.search(html):
+        html = _SKIPPED.sub("", html)
+    blocks = (_flatten(block) for block in _MARKUP.sub(_replace, html).split(_BREAK))
+    return "\n\n".join(block for block in blocks if block)
+
+
+def _flatten(text: str) -> str:
+    """Entities decoded, whitespace runs (no-break spaces too) collapsed to one space."""
+    return " ".join((unescape(text) if "&" in text else text).split())
 
 
 def count_words(text: str) -> int:
@@ -68,7 +72,7 @@ def count_words(text: str) -> int:
 
 def make_excerpt(text: str, limit: int = 240) -> str:
     """The opening of the text, cut at a word boundary, for headline lists."""
-    flat = _SPACES.sub(" ", text).strip()
+    flat = " ".join(text.split())
     if len(flat) <= limit:
         return flat
     cut = flat.rfind(" ", 0, limit)

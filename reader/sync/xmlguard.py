@@ -127,16 +127,16 @@ def check_prolog(data: bytes) -> None:
     """
     hints = encoding_hints(data)
     codec = hints.sniffed or _known_codec(hints.declared) or "utf-8"
-    body = data[hints.bom_length:]
-    whole = len(body) <= _FIRST_WINDOW
-    text = _decode(body if whole else body[:_FIRST_WINDOW], codec)
+    start = hints.bom_length
+    whole = len(data) - start <= _FIRST_WINDOW
+    text = _decode(data[start:start + _FIRST_WINDOW], codec)
     prolog = _find_root(text)
     if prolog.root_offset < 0 and not whole:
-        text, whole = _decode(body, codec), True
+        text, whole = _decode(data[start:], codec), True
         prolog = _find_root(text)
     long_entities = _check_declarations(_region(text, prolog))
     if long_entities:
-        _check_expansion(text if whole else _decode(body, codec), long_entities)
+        _check_expansion(text if whole else _decode(data[start:], codec), long_entities)
 
 
 def check_text(text: str) -> Prolog:
