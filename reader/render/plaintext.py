@@ -16,7 +16,6 @@ BLOCK_TAGS = frozenset({
     "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th",
     "thead", "tr", "ul",
 })
-_WORD = re.compile(r"\w+")
 
 
 # One tag or comment. Quoted attribute values may hold ">"; nh3's serialiser always quotes them.
@@ -67,7 +66,8 @@ def _flatten(text: str) -> str:
 
 
 def count_words(text: str) -> int:
-    return len(_WORD.findall(text))
+    """Whitespace-separated words: what a reader would call the length, at str.split speed."""
+    return len(text.split())
 
 
 def make_excerpt(text: str, limit: int = 240) -> str:
