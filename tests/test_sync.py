@@ -323,3 +323,37 @@ def test_kill_during_sync_leaves_archive_consistent(archive_path: Path,
     assert all(r["status"] in ("ok", "not_modified") for r in reports)
     with Archive.open(archive_path) as archive:
         assert archive.totals().articles == 1800
+
+
+def test_progress_is_reported_per_source_and_cancel_stops_between_sources(
+        archive_path: Path, server: FeedServer) -> None:
+    import threading
+
+    from reader.sync.fetch import Fetcher
+    from reader.sync.pipeline import sync
+
+    for n in range(6):
+        server.add(f"/f{n}.xml", rss([], title=f"Feed {n}"))
+        run_json(archive_path, "add", server.url(f"/f{n}.xml"))
+    seen: list[tuple[int, int, str | None]] = []
+    with Archive.open(archive_path) as archive, Fetcher(host_interval=0) as fetcher:
+        reports = sync(archive, fetcher=fetcher, workers=2,
+                       progress=lambda done, total, r: seen.append(
+                           (done, total, r.title if r else None)))
+    assert [(done, total) for done, total, _ in seen] == [(n, 6) for n in range(1, 7)]
+    assert {title for _, _, title in seen} == {f"Feed {n}" for n in range(6)}
+    assert [r.status for r in reports] == ["ok"] * 6
+
+    for n in range(6):
+        server.misbehave(f"/f{n}.xml", "slow", delay=0.3)
+    cancel = threading.Event()
+
+    def stop_after_first(done: int, total: int, report: object) -> None:
+        cancel.set()
+
+    with Archive.open(archive_path) as archive, Fetcher(host_interval=0) as fetcher:
+        reports = sync(archive, fetcher=fetcher, workers=1, cancel=cancel,
+                       progress=stop_after_first)
+    statuses = [r.status for r in reports]
+    assert statuses.count("not_modified") + statuses.count("ok") == 1
+    assert [r.error for r in reports].count("cancelled") == 5

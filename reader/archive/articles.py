@@ -52,6 +52,15 @@ def identity(draft: ArticleDraft) -> tuple[str, str]:
     return guid, content_hash
 
 
+CleanBody = tuple[str, str]
+
+
+def clean_body(html: str, base_url: str | None) -> CleanBody:
+    """(sanitized HTML, its plain text): the CPU work of storing, safe on any thread."""
+    sanitized = sanitize_html(html, base_url=base_url)
+    return sanitized, html_to_text(sanitized)
+
+
 def allocate_order_key(connection: Connection, moment: datetime,
                        current: int | None = None) -> int:
     """A unique order key at (or just after) ``moment``; see ``schema.Article``."""
@@ -79,13 +88,15 @@ def _clean_text(value: str | None, limit: int = MAX_TITLE_LENGTH) -> str | None:
 
 def store_draft(connection: Connection, source_id: int, draft: ArticleDraft,
                 fetched: datetime | None = None, *, known: tuple[str, str] | None = None,
-                body: str | None = None, image_hashes: Sequence[str] = ()) -> StoreOutcome:
+                body: str | None = None, image_hashes: Sequence[str] = (),
+                cleaned: CleanBody | None = None) -> StoreOutcome:
     """Insert or update one article from a draft; sanitizes its body on the way in.
 
     A draft whose identity was deleted before (a tombstone) is not stored. An update keeps the
     article's read and bookmark state and the tags a person added. Sync passes ``known`` (the
     draft's ``identity``, computed before it rewrote the body), ``body`` (the body with images
-    pointing into the archive) and the hashes of those images.
+    pointing into the archive) and the hashes of those images, and may pass ``cleaned``
+    (``clean_body`` done on its own thread, so the single writer only writes).
     """
     sql = RawSql(connection)
     now = fetched or datetime.now(UTC)
@@ -99,8 +110,8 @@ def store_draft(connection: Connection, source_id: int, draft: ArticleDraft,
     if existing is not None and existing[1] == content_hash:
         return StoreOutcome(int(existing[0]), "unchanged")
 
-    body_html = sanitize_html(body if body is not None else draft.body_html, base_url=draft.url)
-    text = html_to_text(body_html)
+    body_html, text = cleaned or clean_body(body if body is not None else draft.body_html,
+                                            draft.url)
     title = _clean_text(draft.title) or UNTITLED
     values = {
         "url": draft.url,

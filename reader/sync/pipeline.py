@@ -65,7 +65,7 @@ class SyncReport:
 class PreparedEntry:
     draft: ArticleDraft
     known: tuple[str, str]
-    body: str
+    cleaned: articles.CleanBody
     image_hashes: tuple[str, ...]
 
 
@@ -170,7 +170,9 @@ def prepare_source(archive: Archive, target: SyncTarget, fetcher: Fetcher,
         body, images = localise_images(entry.body_html, entry.url or fetched.url, fetcher, cache)
         update.images.update(images)
         tagged = dataclasses.replace(entry, tags=(*entry.tags, *target.tags))
-        update.entries.append(PreparedEntry(tagged, (guid, content_hash), body, tuple(images)))
+        cleaned = articles.clean_body(body, entry.url)  # nh3 releases the GIL: runs in parallel
+        update.entries.append(PreparedEntry(tagged, (guid, content_hash), cleaned,
+                                            tuple(images)))
     return update
 
 
@@ -188,8 +190,8 @@ def apply(archive: Archive, update: SourceUpdate, now: datetime) -> SyncReport:
             for image in update.images.values()))
         for entry in update.entries:
             outcome = articles.store_draft(
-                connection, target.id, entry.draft, now, known=entry.known, body=entry.body,
-                image_hashes=entry.image_hashes)
+                connection, target.id, entry.draft, now, known=entry.known,
+                cleaned=entry.cleaned, image_hashes=entry.image_hashes)
             new += outcome.status == "imported"
             updated += outcome.status == "updated"
         sources.record_success(
