@@ -4,7 +4,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.bootstrapped
 DEMO   := $(VENV)/demo-archive.db
 
-.PHONY: setup run test lint demo clean
+.PHONY: setup run test lint clean
 
 $(STAMP): pyproject.toml scripts/bootstrap.sh
 	bash scripts/bootstrap.sh
@@ -12,19 +12,14 @@ $(STAMP): pyproject.toml scripts/bootstrap.sh
 
 setup: $(STAMP)
 
-# Until the reader window exists (issue 5), `make run` builds the demo archive from
-# resources/demo/ and opens the command line over it.
+# Builds (or refreshes) the demo archive from resources/demo/ and opens the reader window on it.
 run: setup
 	$(BIN)/python scripts/make_demo.py $(DEMO)
-	$(BIN)/broadsheet --archive $(DEMO) list
-	@echo
-	$(BIN)/broadsheet --help
-	@echo
-	@echo "The demo archive is $(DEMO); try: $(BIN)/broadsheet --archive $(DEMO) show 1"
+	$(BIN)/python main.py --archive $(DEMO)
 
 lint: setup
 	$(BIN)/ruff check reader ui tests scripts main.py
-	$(BIN)/mypy reader ui main.py
+	$(BIN)/mypy reader ui main.py scripts
 	$(BIN)/lint-imports
 
 test: lint

@@ -1,10 +1,9 @@
-"""Starts Broadsheet.
+"""Starts Broadsheet's reader window (``python main.py --help`` for its options).
 
-The reader window is not built yet (issue 5); until it is, this runs the command line, so
-``python main.py --help`` shows what Broadsheet can do today.
+The command line is the ``broadsheet`` command (``reader.cli``).
 """
 
-from reader.cli import run
+from ui.app import run
 
 if __name__ == "__main__":
     run()

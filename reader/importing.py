@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
 
 from reader.archive import Archive, articles, sources
+from reader.archive import images as archive_images
 from reader.errors import (
     DocumentError,
     DocumentTooLarge,
@@ -24,7 +26,14 @@ from reader.errors import (
     UnsupportedDocument,
 )
 from reader.records import ArticleDraft, ImportResult, ImportStatus, StoreOutcome
-from reader.render.images import rewrite_images
+from reader.render.images import (
+    MAX_IMAGE_BYTES,
+    StoredImage,
+    archive_image_uri,
+    image_sources,
+    prepare_image,
+    rewrite_images,
+)
 from reader.sync.extract import MAX_PAGE_BYTES, extract_article
 from reader.sync.feeds import parse_feed
 from reader.sync.opml import OutlineFeed, is_opml, read_opml
@@ -47,11 +56,13 @@ Progress = Callable[[int, int, str], None]
 
 @dataclass(frozen=True, slots=True)
 class _Parsed:
-    """One file's drafts, and the source they belong to (None: "Imported files")."""
+    """One file's drafts with the images each shows, and its feed title (None for pages)."""
 
     path: Path
     drafts: tuple[ArticleDraft, ...]
     feed_title: str | None = None
+    image_hashes: tuple[tuple[str, ...], ...] = ()
+    images: tuple[StoredImage, ...] = ()
 
 
 def _describe_size(size: int) -> str:
@@ -104,9 +115,47 @@ def _read_bytes(path: Path, explicit: bool) -> bytes:
         raise UnreadableDocument(f"cannot read: {error.strerror}") from None
 
 
-def _offline(draft: ArticleDraft, base: str | None) -> ArticleDraft:
-    """Images of a local file are not downloaded: they become placeholders, never remote."""
-    return dataclasses.replace(draft, body_html=rewrite_images(draft.body_html, base, {}))
+#: Relative image paths in a local file are resolved against this stand-in base, so the
+#: image module's URL handling applies unchanged; only files under the file's folder are read.
+LOCAL_BASE = "http://local-file.invalid/"
+
+
+def _local_images(body: str, folder: Path) -> tuple[str, dict[str, StoredImage]]:
+    """Images of a local file, read from beside it; remote ones become placeholders (an
+    import never touches the network)."""
+    mapping: dict[str, str | None] = {}
+    kept: dict[str, StoredImage] = {}
+    root = folder.resolve()
+    for url in image_sources(body, LOCAL_BASE):
+        image = None
+        if url.startswith(LOCAL_BASE):
+            path = (root / unquote(urlsplit(url).path).lstrip("/")).resolve()
+            if path.is_relative_to(root) and path.is_file() \
+                    and path.stat().st_size <= MAX_IMAGE_BYTES:
+                try:
+                    image = prepare_image(path.read_bytes())
+                except (DocumentError, OSError):
+                    image = None
+        mapping[url] = None if image is None else archive_image_uri(image.sha256)
+        if image is not None:
+            kept[image.sha256] = image
+    return rewrite_images(body, LOCAL_BASE, mapping), kept
+
+
+def _with_local_images(path: Path, drafts: Sequence[ArticleDraft],
+                       feed_title: str | None = None) -> _Parsed:
+    bodies = [_local_images(draft.body_html, path.parent) for draft in drafts]
+    images: dict[str, StoredImage] = {}
+    for _body, found in bodies:
+        images.update(found)
+    return _Parsed(
+        path,
+        tuple(dataclasses.replace(draft, body_html=body)
+              for draft, (body, _found) in zip(drafts, bodies, strict=True)),
+        feed_title,
+        tuple(tuple(found) for _body, found in bodies),
+        tuple(images.values()),
+    )
 
 
 def read_document(path: Path, explicit: bool = True) -> _Parsed | list[OutlineFeed]:
@@ -117,12 +166,11 @@ def read_document(path: Path, explicit: bool = True) -> _Parsed | list[OutlineFe
     if kind == "opml":
         return list(read_opml(data))
     if kind == "feed":
-        feed = parse_feed(data, uri)
-        return _Parsed(path, tuple(_offline(d, d.url or uri) for d in feed.entries),
-                       feed.title or path.name)
+        feed = parse_feed(data, LOCAL_BASE + quote(path.name))
+        return _with_local_images(path, feed.entries, feed.title or path.name)
     if kind == "page":
         draft = extract_article(data, None)
-        return _Parsed(path, (_offline(dataclasses.replace(draft, url=None, guid=uri), None),))
+        return _with_local_images(path, [dataclasses.replace(draft, url=None, guid=uri)])
     if len(data) > MAX_TEXT_PAGE_BYTES:
         raise DocumentTooLarge(
             f"file is {_describe_size(len(data))}; the limit for a text page is "
@@ -189,8 +237,12 @@ def _store(archive: Archive, batch: list[_Parsed], results: dict[Path, ImportRes
                 uri = item.path.resolve().as_uri()
                 source_id = sources.find_by_url(connection, uri) or sources.add_source(
                     connection, kind=FEED_FILE_KIND, url=uri, title=item.feed_title)
-            outcomes = [articles.store_draft(connection, source_id, draft)
-                        for draft in item.drafts]
+            archive_images.store(connection, (
+                (image.sha256, image.mime_type, image.width, image.height, image.data)
+                for image in item.images))
+            hashes = item.image_hashes or tuple(() for _ in item.drafts)
+            outcomes = [articles.store_draft(connection, source_id, draft, image_hashes=shown)
+                        for draft, shown in zip(item.drafts, hashes, strict=True)]
             results[item.path] = _result(item.path, outcomes)
 
 

@@ -1,24 +1,17 @@
-"""Builds (or refreshes) the demo archive that `make run` opens, from resources/demo/."""
+"""Builds (or refreshes) a demo archive from resources/demo/: ``make_demo.py PATH``."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from reader.archive import Archive
-from reader.importing import import_paths
-
-DEMO_PAGES = Path(__file__).resolve().parents[1] / "resources" / "demo"
+from reader.demo import build_demo
 
 
 def main(target: str) -> int:
-    with Archive.open(target) as archive:
-        results = import_paths(archive, [DEMO_PAGES])
-        failed = [result for result in results if result.status == "failed"]
-        for result in failed:
-            print(f"demo: {result.path}: {result.error}", file=sys.stderr)
-        if archive.totals().bookmarked == 0 and results and results[0].article_ids:
-            archive.set_bookmarked([results[0].article_ids[0]])
+    failed = [result for result in build_demo(Path(target)) if result.status == "failed"]
+    for result in failed:
+        print(f"demo: {result.path}: {result.error}", file=sys.stderr)
     return 1 if failed else 0
 
 

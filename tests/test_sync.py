@@ -357,3 +357,18 @@ def test_progress_is_reported_per_source_and_cancel_stops_between_sources(
     statuses = [r.status for r in reports]
     assert statuses.count("not_modified") + statuses.count("ok") == 1
     assert [r.error for r in reports].count("cancelled") == 5
+
+
+def test_import_feed_file_keeps_images_beside_it(archive_path: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "saved"
+    (folder / "pics").mkdir(parents=True)
+    (folder / "pics" / "harbour.png").write_bytes(png(8, 6))
+    (tmp_path / "outside.png").write_bytes(png(8, 6, (0, 200, 0)))
+    feed = folder / "herald.rss"
+    feed.write_bytes(rss([{"title": "With pictures", "link": "http://example.invalid/p",
+                           "body": f"<p>{LONG}</p><img src=\"pics/harbour.png\" alt=\"Harbour\">"
+                                   "<img src=\"../outside.png\" alt=\"Outside\">"}]))
+    [result] = run_json(archive_path, "import", str(feed))
+    body = run_json(archive_path, "show", str(result["article_ids"][0]))["body_html"]
+    assert body.count("archive-image:") == 1
+    assert "Outside" in body and "outside.png" not in body

@@ -143,9 +143,54 @@ class Archive:
             articles.require(connection, [article_id])
             return tags.retag(connection, article_id, (), tags.clean_tag_names(names))
 
-    def tag_counts(self) -> list[TagCount]:
+    def tag_counts(self, query: str | Query = "") -> list[TagCount]:
+        """Every tag with its counts; with a search, counted over its first matches only.
+
+        Without a search the stored counters are read (no scan). With one, at most
+        ``SEARCH_COUNT_LIMIT`` matches are counted, newest first, so the tag list can follow
+        the search box on any archive size.
+        """
+        parsed = parse_query(query) if isinstance(query, str) else query
         with self.reading() as connection:
-            return tags.counts(connection)
+            if parsed.root is None:
+                return tags.counts(connection)
+            return tags.counts_among(connection, self._matching_ids(connection, parsed))
+
+    def search_totals(self, query: str | Query = "") -> ArchiveTotals:
+        """All / unread / bookmarked counts for a search (its first matches, as above)."""
+        parsed = parse_query(query) if isinstance(query, str) else query
+        if parsed.root is None:
+            return self.totals()
+        with self.reading() as connection:
+            ids = self._matching_ids(connection, parsed)
+            unread = bookmarked = 0
+            for start in range(0, len(ids), 500):
+                batch = ids[start : start + 500]
+                row = connection.exec_driver_sql(
+                    f"SELECT sum(read = 0), sum(bookmarked) FROM articles "
+                    f"WHERE id IN ({','.join('?' * len(batch))})", tuple(batch)).one()
+                unread += int(row[0] or 0)
+                bookmarked += int(row[1] or 0)
+        return ArchiveTotals(len(ids), unread, bookmarked)
+
+    SEARCH_COUNT_LIMIT = 10_000
+
+    def _matching_ids(self, connection: Connection, query: Query) -> list[int]:
+        ids: list[int] = []
+        cursor = None
+        while len(ids) < self.SEARCH_COUNT_LIMIT:
+            page = search.headline_page(connection, query, cursor=cursor,
+                                        limit=search.MAX_PAGE_SIZE)
+            ids.extend(row.id for row in page.rows)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        return ids
+
+    def rename_tag(self, old: str, new: str) -> None:
+        """Rename a tag, or merge it into ``new`` when that tag exists (raises TagNotFound)."""
+        with self.writing() as connection:
+            tags.rename(connection, old, new)
 
     # --- sources and totals ----------------------------------------------------------------------
 

@@ -101,3 +101,50 @@ def counts(connection: Connection) -> list[TagCount]:
         "ORDER BY name COLLATE NOCASE"
     )
     return [TagCount(str(name), int(count), int(unread)) for name, count, unread in rows]
+
+
+def rename(connection: Connection, old: str, new: str) -> None:
+    """Rename a tag; renaming onto an existing tag merges the two (the caller's transaction).
+
+    Tag names are part of the full-text index, so every affected article is re-indexed.
+    """
+    from reader.errors import ReaderError, TagNotFound
+
+    new = " ".join(new.split())[:MAX_TAG_LENGTH]
+    source = connection.exec_driver_sql("SELECT id FROM tags WHERE name = ?", (old,)).scalar()
+    if source is None:
+        raise TagNotFound(old)
+    if not new:
+        raise ReaderError("a tag name cannot be empty")
+    target = connection.exec_driver_sql("SELECT id FROM tags WHERE name = ?", (new,)).scalar()
+    affected = [int(row[0]) for row in connection.exec_driver_sql(
+        "SELECT article_id FROM article_tags WHERE tag_id = ?", (source,))]
+    fts.unindex(connection, affected)
+    if target is None or int(target) == int(source):
+        connection.exec_driver_sql("UPDATE tags SET name = ? WHERE id = ?", (new, source))
+    else:
+        connection.exec_driver_sql(
+            "INSERT OR IGNORE INTO article_tags (article_id, tag_id, order_key, read) "
+            "SELECT article_id, ?, order_key, read FROM article_tags WHERE tag_id = ?",
+            (target, source))
+        connection.exec_driver_sql("DELETE FROM article_tags WHERE tag_id = ?", (source,))
+        drop_empty(connection)
+    fts.index(connection, affected)
+
+
+def counts_among(connection: Connection, article_ids: Sequence[int]) -> list[TagCount]:
+    """Tag counts over a set of articles (a search's matches), by name."""
+    totals: dict[str, list[int]] = {}
+    for start in range(0, len(article_ids), 500):
+        batch = list(article_ids[start : start + 500])
+        marks = ",".join("?" * len(batch))
+        rows = connection.exec_driver_sql(
+            f"SELECT t.name, count(*), sum(x.read = 0) FROM article_tags x "
+            f"JOIN tags t ON t.id = x.tag_id WHERE x.article_id IN ({marks}) GROUP BY t.id",
+            tuple(batch))
+        for name, count, unread in rows:
+            entry = totals.setdefault(str(name), [0, 0])
+            entry[0] += int(count)
+            entry[1] += int(unread or 0)
+    return [TagCount(name, count, unread)
+            for name, (count, unread) in sorted(totals.items(), key=lambda kv: kv[0].casefold())]

@@ -1,0 +1,197 @@
+"""The reader window, driven the way a person uses it (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from feedserver import FeedServer
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from test_sync import png, rss, story
+
+from reader.archive import Archive
+from reader.demo import build_demo
+from ui.main_window import MainWindow
+from ui.tag_filter import FilterChoice
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    build_demo(path)
+    return path
+
+
+@pytest.fixture
+def demo_path(demo_template: Path, tmp_path: Path) -> Path:
+    import sqlite3
+
+    target = tmp_path / "archive.db"
+    source = sqlite3.connect(demo_template)
+    copy = sqlite3.connect(target)
+    source.backup(copy)
+    copy.close()
+    source.close()
+    return target
+
+
+@pytest.fixture
+def make_window(qtbot: QtBot, tmp_path: Path) -> Iterator[object]:
+    """Opens windows on an archive; closes them and checks no top-level widget leaked."""
+    opened: list[tuple[MainWindow, Archive]] = []
+    before = set(QApplication.topLevelWidgets())
+
+    def make(path: Path, **options: object) -> MainWindow:
+        archive = Archive.open(path)
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(archive, settings, **options)  # type: ignore[arg-type]
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitUntil(lambda: window.headline_model.rowCount() > 0 or
+                        not window.headline_model.loading, timeout=10_000)
+        opened.append((window, archive))
+        return window
+
+    yield make
+    for window, archive in opened:
+        window.close()
+        archive.close()
+    QApplication.processEvents()
+    leaked = [w for w in set(QApplication.topLevelWidgets()) - before
+              if w.isVisible() and w.objectName() != "qt_scrollarea_viewport"]
+    assert leaked == [], leaked
+
+
+def wait_idle(qtbot: QtBot, window: MainWindow) -> None:
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=10_000)
+
+
+def test_window_opens_on_the_demo_with_all_three_panes(make_window: object, demo_path: Path,
+                                                       qtbot: QtBot) -> None:
+    window = make_window(demo_path)  # type: ignore[operator]
+    assert window.headline_model.rowCount() == 12
+    qtbot.waitUntil(lambda: window.tag_model.rowCount() > 3, timeout=5000)
+    assert "articles" in window.counts_text.text()
+    assert window.article_view.current_article_id is None
+
+
+def test_j_k_open_articles_and_mark_them_read(make_window: object, demo_path: Path,
+                                              qtbot: QtBot) -> None:
+    window = make_window(demo_path)  # type: ignore[operator]
+    model = window.headline_model
+
+    def press(key: Qt.Key) -> int | None:
+        qtbot.keyClick(window.headline_view, key)
+        row = window.headline_view.currentIndex().row()
+        expected = model.headline(row).id
+        qtbot.waitUntil(lambda: window.article_view.current_article_id == expected,
+                        timeout=5000)
+        wait_idle(qtbot, window)
+        return row
+
+    first = press(Qt.Key.Key_J)
+    assert model.headline(first).read  # opened → marked read
+    second = press(Qt.Key.Key_J)
+    assert second == first + 1
+    assert press(Qt.Key.Key_K) == first
+    assert window.article_view.blocked_requests == []
+
+
+def test_bookmark_persists_across_a_restart(make_window: object, demo_path: Path,
+                                            qtbot: QtBot) -> None:
+    window = make_window(demo_path)  # type: ignore[operator]
+    window.step_article(1)
+    window.step_article(1)
+    qtbot.waitUntil(lambda: window.article_view.current_article_id is not None, timeout=5000)
+    wait_idle(qtbot, window)
+    article_id = window.article_view.current_article_id
+    was = window.headline_model.headline(window.headline_model.row_of(article_id)).bookmarked
+    qtbot.keyClick(window.headline_view, Qt.Key.Key_B)
+    wait_idle(qtbot, window)
+    window.close()
+    again = make_window(demo_path)  # type: ignore[operator]
+    row = again.headline_model.row_of(article_id)
+    assert row is not None
+    assert again.headline_model.headline(row).bookmarked is (not was)
+    qtbot.waitUntil(lambda: again.article_view.current_article_id == article_id, timeout=5000)
+
+
+def test_tag_filter_narrows_the_list_and_counts(make_window: object, demo_path: Path,
+                                                qtbot: QtBot) -> None:
+    window = make_window(demo_path)  # type: ignore[operator]
+    with qtbot.waitSignal(window.headline_model.first_page_loaded, timeout=5000):
+        window.tag_view.select(FilterChoice("tag", "Weather"))
+    assert window.headline_model.rowCount() == 1
+    with qtbot.waitSignal(window.headline_model.first_page_loaded, timeout=5000):
+        window.tag_view.select(FilterChoice("bookmarked"))
+    assert window.headline_model.rowCount() == 1
+    with qtbot.waitSignal(window.headline_model.first_page_loaded, timeout=5000):
+        window.search.setText("ferry")
+        window._apply_search()
+    wait_idle(qtbot, window)
+    assert "articles" in window.counts_text.text()
+
+
+def test_bad_query_shows_inline_and_keeps_results(make_window: object, demo_path: Path,
+                                                  qtbot: QtBot) -> None:
+    window = make_window(demo_path)  # type: ignore[operator]
+    rows = window.headline_model.rowCount()
+    qtbot.keyClick(window.headline_view, Qt.Key.Key_Slash)
+    assert window.search.hasFocus()
+    qtbot.keyClicks(window.search, 'tag:"unfinished')
+    window._apply_search()
+    assert window.search_error.isVisible()
+    assert "never closed" in window.search_error.text()
+    assert window.headline_model.rowCount() == rows
+    qtbot.keyClick(window.search, Qt.Key.Key_Escape)
+    assert window.search.text() == ""
+    assert not window.search_error.isVisible() or window.search_error.text() == ""
+
+
+def test_sync_with_one_failing_source(make_window: object, tmp_path: Path,
+                                      qtbot: QtBot) -> None:
+    path = tmp_path / "synced.db"
+    with FeedServer() as server:
+        server.add("/img/red.png", png(), content_type="image/png")
+        server.add("/good.xml", rss([story(n, server) for n in range(3)], title="Good"))
+        server.add("/bad.xml", rss([], title="Bad"))
+        from reader.sync.subscribe import subscribe
+
+        with Archive.open(path) as archive:
+            subscribe(archive, server.url("/good.xml"))
+            subscribe(archive, server.url("/bad.xml"))
+        server.misbehave("/bad.xml", "status", status=500)
+        window = make_window(path)  # type: ignore[operator]
+        assert window.headline_model.rowCount() == 0
+        with qtbot.waitSignal(window.headline_model.first_page_loaded, timeout=20_000):
+            qtbot.keyClick(window.headline_view, Qt.Key.Key_R)
+        qtbot.waitUntil(lambda: window.headline_model.rowCount() == 3, timeout=10_000)
+        assert "1 failed" in window.status_text.text()
+        assert window.progress.isHidden()
+
+
+def test_headline_model_passes_the_model_tester(make_window: object, demo_path: Path,
+                                                qtmodeltester: object) -> None:
+    window = make_window(demo_path)  # type: ignore[operator]
+    qtmodeltester.check(window.headline_model)  # type: ignore[attr-defined]
+
+
+def test_screenshot_from_the_command_line(demo_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "window.png"
+    done = subprocess.run(
+        [sys.executable, "main.py", "--archive", str(demo_path), "--screenshot", str(out),
+         "--settings", str(tmp_path / "s.ini")],
+        cwd=REPO, capture_output=True, text=True, timeout=60,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 0, done.stderr
+    from PIL import Image
+
+    with Image.open(out) as image:
+        assert image.width >= 800 and image.height >= 500

@@ -1,0 +1,466 @@
+"""The reading pane: one archived article rendered offline in a QTextBrowser."""
+
+# QTextBrowser would happily follow links and read files: ``setSource``, its default
+# ``loadResource`` (local files relative to the source, then search paths) and
+# QTextDocument's own fallback (it decodes ``data:`` URLs and reads local files whenever the
+# loader returns nothing). So links are never opened here, only reported as signals, and
+# ``loadResource`` answers every request itself, always with a value: archive images from the
+# image loader, everything else a placeholder, logged in ``blocked_requests``.
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QGuiApplication,
+    QImage,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPalette,
+    QPen,
+    QResizeEvent,
+    QTextCursor,
+    QTextDocument,
+    QTextImageFormat,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QTextBrowser, QWidget
+
+from reader.errors import NotFound, ReaderError
+from reader.records import Article
+from reader.render.article_html import (
+    ARTICLE_SCHEME,
+    DARK,
+    LIGHT,
+    SERIF_FAMILIES,
+    TAG_SCHEME,
+    Theme,
+    article_document,
+    article_id_from_href,
+    message_document,
+    tag_from_href,
+)
+
+#: ``image_loader(sha256_hex) -> (mime type, bytes)``; raises ``reader.errors.NotFound``.
+ImageLoader = Callable[[str], tuple[str, bytes]]
+
+ARCHIVE_IMAGE_SCHEME = "archive-image"
+EXTERNAL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+BASE_FONT_PT = 11.0
+ZOOM_FACTOR = 1.1
+MIN_ZOOM_STEPS = -4
+MAX_ZOOM_STEPS = 10
+
+#: Longest line, in ems of the body font: about 70-75 characters of a serif text face.
+MAX_MEASURE_EM = 38.0
+MIN_SIDE_MARGIN_PX = 20
+TOP_MARGIN_PX = 22
+BOTTOM_MARGIN_PX = 48
+
+#: Decoded images kept across articles, by total size.
+IMAGE_CACHE_BYTES = 96 * 1024 * 1024
+#: Resizes arrive in bursts while a splitter is dragged; images are refitted once it rests.
+REFIT_DELAY_MS = 120
+
+_SHA256_HEX = re.compile(r"[0-9a-f]{1,64}")
+
+
+class ArticleView(QTextBrowser):
+    """Shows an ``Article`` (or a one-line message) and reports what the reader clicks.
+
+    Never touches the network or the file system: see the module comment. Tag chips emit
+    ``tag_clicked``, archived related articles ``article_requested``, and http/https/mailto
+    links ``external_link_clicked`` for the window to open; any other link is ignored.
+    Follows the system colour scheme unless ``theme_override`` is set. Zoom is
+    ``zoom_steps`` (0 is the default size); the caller persists it, told by ``zoom_changed``.
+    """
+
+    tag_clicked = Signal(str)
+    article_requested = Signal(int)
+    external_link_clicked = Signal(QUrl)
+    zoom_changed = Signal(int)
+
+    def __init__(self, image_loader: ImageLoader, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._image_loader = image_loader
+        #: Every resource URL refused for the page on screen, in request order (for tests and
+        #: the status bar); emptied when a page is rendered.
+        self.blocked_requests: list[str] = []
+        self.current_article_id: int | None = None
+        self._article: Article | None = None
+        self._message: str | None = None
+        self._zoom_steps = 0
+        self._theme_override: Theme | None = None
+        self._theme = system_theme()
+        # sha -> decoded image, or None when the archive has no (readable) image under it.
+        self._images: OrderedDict[str, QImage | None] = OrderedDict()
+        self._image_bytes = 0
+        self._placeholder: QImage | None = None
+        #: Widths the current document asks of its archive images, before fitting.
+        self._wanted_widths: list[float] = []
+        self._fitted_limit = 0
+
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.setReadOnly(True)
+        self.document().setDocumentMargin(0)
+        self.document().setUndoRedoEnabled(False)  # _fit_images edits formats: nothing to undo
+        self.anchorClicked.connect(self._on_anchor_clicked)
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_color_scheme_changed)
+        self._refit_timer = QTimer(self)
+        self._refit_timer.setSingleShot(True)
+        self._refit_timer.setInterval(REFIT_DELAY_MS)
+        self._refit_timer.timeout.connect(self._refit_images)
+        self._apply_palette()
+
+    # --- what to show ---------------------------------------------------------------------------
+
+    def show_article(self, article: Article) -> None:
+        """Render ``article`` with the current theme and zoom, scrolled to the top."""
+        self._article = article
+        self._message = None
+        self.current_article_id = article.id
+        self._render(keep_scroll=False)
+
+    def show_message(self, text: str) -> None:
+        """Show one centred, muted line instead of an article ("Select an article")."""
+        self._article = None
+        self._message = text
+        self.current_article_id = None
+        self._render(keep_scroll=False)
+
+    # --- zoom -----------------------------------------------------------------------------------
+
+    @property
+    def zoom_steps(self) -> int:
+        return self._zoom_steps
+
+    @zoom_steps.setter
+    def zoom_steps(self, steps: int) -> None:
+        steps = max(MIN_ZOOM_STEPS, min(MAX_ZOOM_STEPS, int(steps)))
+        if steps == self._zoom_steps:
+            return
+        self._zoom_steps = steps
+        self._render(keep_scroll=True)
+        self.zoom_changed.emit(steps)
+
+    def zoom_in(self) -> None:
+        self.zoom_steps = self._zoom_steps + 1
+
+    def zoom_out(self) -> None:
+        self.zoom_steps = self._zoom_steps - 1
+
+    def reset_zoom(self) -> None:
+        self.zoom_steps = 0
+
+    def font_point_size(self) -> float:
+        """The body text size for the current zoom."""
+        return BASE_FONT_PT * ZOOM_FACTOR ** self._zoom_steps
+
+    # --- theme ----------------------------------------------------------------------------------
+
+    @property
+    def theme(self) -> Theme:
+        return self._theme
+
+    @property
+    def theme_override(self) -> Theme | None:
+        """A theme chosen by the user; None follows the system colour scheme."""
+        return self._theme_override
+
+    @theme_override.setter
+    def theme_override(self, theme: Theme | None) -> None:
+        self._theme_override = theme
+        self._update_theme()
+
+    def _on_color_scheme_changed(self, _scheme: Qt.ColorScheme) -> None:
+        self._update_theme()
+
+    def _update_theme(self) -> None:
+        theme = self._theme_override or system_theme()
+        if theme == self._theme:
+            return
+        self._theme = theme
+        self._placeholder = None
+        self._apply_palette()
+        self._render(keep_scroll=True)
+
+    def _apply_palette(self) -> None:
+        """Base is what the viewport paints outside the text: it must match the page."""
+        theme = self._theme
+        palette = self.palette()
+        for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive,
+                      QPalette.ColorGroup.Disabled):
+            palette.setColor(group, QPalette.ColorRole.Base, QColor(theme.background))
+            palette.setColor(group, QPalette.ColorRole.Text, QColor(theme.text))
+            palette.setColor(group, QPalette.ColorRole.Link, QColor(theme.accent))
+            palette.setColor(group, QPalette.ColorRole.LinkVisited, QColor(theme.accent))
+        self.setPalette(palette)
+
+    # --- rendering ------------------------------------------------------------------------------
+
+    def _render(self, *, keep_scroll: bool) -> None:
+        bar = self.verticalScrollBar()
+        fraction = bar.value() / bar.maximum() if keep_scroll and bar.maximum() > 0 else 0.0
+        font_pt = self.font_point_size()
+        if self._article is not None:
+            page = article_document(self._article, theme=self._theme, base_font_pt=font_pt)
+        elif self._message is not None:
+            page = message_document(self._message, theme=self._theme, base_font_pt=font_pt)
+        else:
+            page = ""
+        self._refit_timer.stop()
+        self.blocked_requests.clear()
+        # Headings are sized relative to the default font (see reader.render.article_html).
+        font = QFont()
+        font.setFamilies(list(SERIF_FAMILIES))
+        font.setPointSizeF(font_pt)
+        self.document().setDefaultFont(font)
+        self.setHtml(page)
+        self._apply_page_margins()
+        self._fit_images()
+        self._apply_page_margins()  # the message is centred on the laid-out height
+        self.document().documentLayout().documentSize()  # lay out now, so the range is known
+        bar.setValue(round(fraction * bar.maximum()))
+
+    def _side_margin(self) -> int:
+        font_px = self.font_point_size() * 96 / 72
+        measure = round(MAX_MEASURE_EM * font_px)
+        return max(MIN_SIDE_MARGIN_PX, (self.viewport().width() - measure) // 2)
+
+    def _image_width_limit(self) -> int:
+        return max(48, self.viewport().width() - 2 * self._side_margin())
+
+    def _apply_page_margins(self) -> None:
+        """Side margins give the text its measure: QTextDocument has no max-width."""
+        frame = self.document().rootFrame()
+        frame_format = frame.frameFormat()
+        side = self._side_margin()
+        top = TOP_MARGIN_PX
+        if self._message is not None:
+            text_height = self.document().size().height() - frame_format.topMargin() \
+                - frame_format.bottomMargin()
+            top = max(TOP_MARGIN_PX, round((self.viewport().height() - text_height) / 2.5))
+        changed = (frame_format.leftMargin(), frame_format.rightMargin(),
+                   frame_format.topMargin()) != (side, side, top)
+        if changed:
+            frame_format.setLeftMargin(side)
+            frame_format.setRightMargin(side)
+            frame_format.setTopMargin(top)
+            frame_format.setBottomMargin(BOTTOM_MARGIN_PX)
+            frame.setFrameFormat(frame_format)
+
+    def _fit_images(self) -> None:
+        """Give each archive image its display size, no wider than the text, smoothly scaled.
+
+        Sizes go into the image formats (a ``width`` attribute of 1600 would otherwise
+        overflow) and the scaled pixels into the document's resources, so Qt never scales a
+        large image at paint time. Other images are left to ``loadResource`` to refuse.
+        """
+        limit = self._image_width_limit()
+        self._fitted_limit = limit
+        self._wanted_widths = []
+        document = self.document()
+        ratio = self.devicePixelRatioF()
+        edits: list[tuple[int, int, QTextImageFormat]] = []
+        block = document.begin()
+        while block.isValid():
+            fragments = block.begin()
+            while not fragments.atEnd():
+                fragment = fragments.fragment()
+                char_format = fragment.charFormat()
+                if char_format.isImageFormat():
+                    edits.append((fragment.position(), fragment.length(),
+                                  char_format.toImageFormat()))
+                fragments += 1
+            block = block.next()
+        resources: dict[str, QImage] = {}
+        for position, length, image_format in edits:
+            url = QUrl(image_format.name())
+            sha = _archive_sha(url)
+            image = self._original(sha) if sha is not None else None
+            if image is None:
+                continue
+            natural = image.deviceIndependentSize()
+            width = image_format.width() or natural.width()
+            height = image_format.height() or natural.height() * width / max(1.0, natural.width())
+            self._wanted_widths.append(width)
+            if width > limit:
+                height = height * limit / width
+                width = limit
+            image_format.setWidth(width)
+            image_format.setHeight(height)
+            cursor = QTextCursor(document)
+            cursor.setPosition(position)
+            cursor.setPosition(position + length, QTextCursor.MoveMode.KeepAnchor)
+            cursor.setCharFormat(image_format)
+            pixels = QSize(max(1, round(width * ratio)), max(1, round(height * ratio)))
+            best = resources.get(image_format.name())
+            if best is None or best.width() < pixels.width():
+                resources[image_format.name()] = _scaled(image, pixels, ratio)
+        for name, scaled in resources.items():
+            document.addResource(QTextDocument.ResourceType.ImageResource.value, QUrl(name),
+                                 scaled)
+
+    def _refit_images(self) -> None:
+        """Re-render when the new width changes the size of an image on the page."""
+        limit = self._image_width_limit()
+        if limit != self._fitted_limit and any(
+                width > min(limit, self._fitted_limit) for width in self._wanted_widths):
+            self._render(keep_scroll=True)
+
+    # --- resources ------------------------------------------------------------------------------
+
+    def loadResource(self, type: int, name: QUrl | str) -> Any:
+        """Archive images from the loader; a placeholder for any other URL, which is logged.
+
+        Never returns an empty value: QTextDocument would then decode ``data:`` URLs or read
+        the file itself.
+        """
+        url = name if isinstance(name, QUrl) else QUrl(name)
+        sha = _archive_sha(url)
+        if sha is None:
+            self.blocked_requests.append(url.toString())
+            return self._placeholder_image()
+        image = self._original(sha)
+        if image is None:
+            return self._placeholder_image()
+        limit = self._image_width_limit()
+        natural = image.deviceIndependentSize()
+        if natural.width() <= limit:
+            return image
+        ratio = self.devicePixelRatioF()
+        height = natural.height() * limit / natural.width()
+        return _scaled(image, QSize(round(limit * ratio), max(1, round(height * ratio))), ratio)
+
+    def _original(self, sha: str) -> QImage | None:
+        """The decoded image stored under ``sha``, or None when missing or unreadable."""
+        if sha in self._images:
+            self._images.move_to_end(sha)
+            return self._images[sha]
+        try:
+            _mime, data = self._image_loader(sha)
+        except NotFound:
+            image: QImage | None = None
+        except ReaderError:
+            return None  # the archive is unavailable right now: try again next time
+        else:
+            decoded = QImage.fromData(data)
+            image = None if decoded.isNull() else decoded
+        self._remember(sha, image)
+        return image
+
+    def _remember(self, sha: str, image: QImage | None) -> None:
+        self._images[sha] = image
+        self._image_bytes += image.sizeInBytes() if image is not None else 0
+        while self._image_bytes > IMAGE_CACHE_BYTES and len(self._images) > 1:
+            _old_sha, old = self._images.popitem(last=False)
+            self._image_bytes -= old.sizeInBytes() if old is not None else 0
+
+    def _placeholder_image(self) -> QImage:
+        """A small muted box with a cross: "an image was here"."""
+        if self._placeholder is None:
+            theme = self._theme
+            image = QImage(40, 28, QImage.Format.Format_ARGB32_Premultiplied)
+            image.fill(QColor(theme.placeholder_background))
+            painter = QPainter(image)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(QColor(theme.muted), 1))
+            painter.drawRect(QRectF(0.5, 0.5, 39, 27))
+            painter.drawLine(14, 8, 26, 20)
+            painter.drawLine(26, 8, 14, 20)
+            painter.end()
+            self._placeholder = image
+        return self._placeholder
+
+    # --- links ----------------------------------------------------------------------------------
+
+    def _on_anchor_clicked(self, url: QUrl) -> None:
+        scheme = url.scheme().lower()
+        # The path still percent-encoded, so a tag named "a%2Fb" is not read as "a/b".
+        path = url.path(QUrl.ComponentFormattingOption.FullyEncoded)
+        if scheme == TAG_SCHEME:
+            tag = tag_from_href(f"{TAG_SCHEME}:{path}")
+            if tag is not None:
+                self.tag_clicked.emit(tag)
+        elif scheme == ARTICLE_SCHEME:
+            article_id = article_id_from_href(f"{ARTICLE_SCHEME}:{path}")
+            if article_id is not None:
+                self.article_requested.emit(article_id)
+        elif scheme in EXTERNAL_SCHEMES:
+            self.external_link_clicked.emit(url)
+
+    # --- Qt events ------------------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        control = event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        if event.matches(QKeySequence.StandardKey.ZoomIn) or (
+                control and event.key() in (Qt.Key.Key_Equal, Qt.Key.Key_Plus)):
+            self.zoom_in()
+        elif event.matches(QKeySequence.StandardKey.ZoomOut) or (
+                control and event.key() == Qt.Key.Key_Minus):
+            self.zoom_out()
+        elif control and event.key() == Qt.Key.Key_0:
+            self.reset_zoom()
+        else:
+            super().keyPressEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        # QTextEdit zooms its widget font on Ctrl+wheel, which the page's pt sizes override.
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            delta = event.angleDelta().y()
+            if delta > 0:
+                self.zoom_in()
+            elif delta < 0:
+                self.zoom_out()
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._apply_page_margins()
+        if self._wanted_widths:
+            self._refit_timer.start()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ApplicationPaletteChange:
+            self._update_theme()
+
+
+def system_theme() -> Theme:
+    """DARK or LIGHT, following the system colour scheme (Qt 6.5+)."""
+    scheme = QGuiApplication.styleHints().colorScheme()
+    if scheme == Qt.ColorScheme.Dark:
+        return DARK
+    if scheme == Qt.ColorScheme.Light:
+        return LIGHT
+    # Unknown (some platforms, offscreen): guess from the application palette.
+    window = QGuiApplication.palette().color(QPalette.ColorRole.Window)
+    return DARK if window.lightness() < 128 else LIGHT
+
+
+def _archive_sha(url: QUrl) -> str | None:
+    """The hex digest an ``archive-image:<sha256>`` URL names, or None for any other URL."""
+    if url.scheme() != ARCHIVE_IMAGE_SCHEME or url.hasQuery() or url.hasFragment():
+        return None
+    sha = url.path()
+    return sha if _SHA256_HEX.fullmatch(sha) else None
+
+
+def _scaled(image: QImage, pixels: QSize, ratio: float) -> QImage:
+    if image.size() == pixels:
+        return image
+    scaled = image.scaled(pixels, Qt.AspectRatioMode.IgnoreAspectRatio,
+                          Qt.TransformationMode.SmoothTransformation)
+    scaled.setDevicePixelRatio(ratio)
+    return scaled
