@@ -186,7 +186,8 @@ def test_figures_become_blocks_for_qt() -> None:
 
 def test_image_after_a_closed_block_starts_a_line() -> None:
     image = f'<img src="archive-image:{SHA}">'
-    assert qt_body(f"<p>a</p>\n{image}") == f"<p>a</p>\n&#8203;{image}"
+    assert qt_body(f"<p>a</p>\n{image}{image}") == (
+        f'<p>a</p>\n<div class="image">{image}</div><div class="image">{image}</div>')
     assert qt_body(f'<ul><li>a</li></ul><a href="https://x.example/">{image}</a>') == (
         f'<ul><li>a</li></ul><a href="https://x.example/">&#8203;{image}</a>')
 

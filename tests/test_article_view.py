@@ -36,7 +36,7 @@ def png_bytes(width: int, height: int, colour: str = "#3b6ea5") -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    assert image.save(buffer, "PNG")
+    assert image.save(buffer, "PNG")  # type: ignore[call-overload]  # stubs say bytes
     return bytes(data.data())
 
 
@@ -155,6 +155,27 @@ def test_missing_image_gets_a_placeholder(
     assert view.blocked_requests == []
 
 
+def test_missing_image_is_not_stretched_to_its_size_attributes(
+        make_view: Callable[[FakeArchive], ArticleView]) -> None:
+    view = make_view(FakeArchive())
+    view.show_article(make_article(
+        f'<p>a</p><img src="archive-image:{"0" * 64}" width="1600" height="900">'))
+    [image_format] = image_formats(view.document())
+    assert image_format.width() < 100 and image_format.height() < 100
+
+
+def test_resizing_refits_images(
+        qtbot: QtBot, make_view: Callable[[FakeArchive], ArticleView]) -> None:
+    data = png_bytes(1600, 800)
+    sha = hashlib.sha256(data).hexdigest()
+    view = make_view(FakeArchive(data))
+    view.show_article(make_article(f'<p>a</p><img src="archive-image:{sha}">'))
+    [wide] = image_formats(view.document())
+    view.resize(400, 600)
+    qtbot.waitUntil(lambda: image_formats(view.document())[0].width() < wide.width())
+    assert image_formats(view.document())[0].width() <= view.viewport().width()
+
+
 def test_archive_urls_that_are_not_a_digest_are_refused(
         make_view: Callable[[FakeArchive], ArticleView]) -> None:
     archive = FakeArchive()
@@ -182,7 +203,7 @@ def test_tag_chip_click_emits_tag_clicked(
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=60,
           deadline=None)
-@given(name=st.text(st.characters(exclude_categories=("Cs",)), min_size=1))
+@given(name=st.text(st.characters(codec="utf-8"), min_size=1))
 def test_any_tag_name_survives_the_url(
         qtbot: QtBot, make_view: Callable[[FakeArchive], ArticleView], name: str) -> None:
     view = ArticleView(FakeArchive())
@@ -266,7 +287,7 @@ def test_zoom_steps_property_is_clamped_and_rerenders(
     view = make_view(FakeArchive())
     view.show_article(make_article())
     view.zoom_steps = 3
-    assert body_font_size(view) == pytest.approx(article_view.BASE_FONT_PT * 1.1 ** 3)
+    assert body_font_size(view) == pytest.approx(article_view.BASE_FONT_PT * 1.1 ** 3, abs=0.01)
     view.zoom_steps = 1000
     assert view.zoom_steps == article_view.MAX_ZOOM_STEPS
     view.zoom_steps = -1000
@@ -312,7 +333,7 @@ def test_dark_theme_paints_the_page(make_view: Callable[[FakeArchive], ArticleVi
     view.show_article(make_article())
     view.theme_override = DARK
     assert view.palette().color(QPalette.ColorRole.Base) == QColor(DARK.background)
-    assert DARK.background in view.document().toHtml() or view.theme is DARK
+    assert view.theme is DARK
     corner = view.viewport().grab().toImage().pixelColor(2, 2)
     assert corner == QColor(DARK.background)
     view.theme_override = LIGHT

@@ -195,3 +195,24 @@ def test_screenshot_from_the_command_line(demo_path: Path, tmp_path: Path) -> No
 
     with Image.open(out) as image:
         assert image.width >= 800 and image.height >= 500
+
+
+def test_article_images_are_read_off_the_gui_thread(make_window: object, demo_path: Path,
+                                                    qtbot: QtBot) -> None:
+    import threading
+
+    window = make_window(demo_path)  # type: ignore[operator]
+    threads: list[str] = []
+    real = window.archive.image
+
+    def recording(sha: str) -> tuple[str, bytes]:
+        threads.append(threading.current_thread().name)
+        return real(sha)
+
+    window.archive.image = recording  # type: ignore[method-assign]
+    pictured = next(row for row in range(window.headline_model.rowCount())
+                    if "Ferry Gets" in window.headline_model.headline(row).title)
+    window.headline_view.setCurrentIndex(window.headline_model.index(pictured))
+    qtbot.waitUntil(lambda: window.article_view.current_article_id is not None, timeout=5000)
+    wait_idle(qtbot, window)
+    assert threads and threading.main_thread().name not in threads

@@ -259,56 +259,70 @@ class ArticleView(QTextBrowser):
             frame.setFrameFormat(frame_format)
 
     def _fit_images(self) -> None:
-        """Give each archive image its display size, no wider than the text, smoothly scaled.
+        """Give each image its display size, no wider than its line, smoothly scaled.
 
-        Sizes go into the image formats (a ``width`` attribute of 1600 would otherwise
-        overflow) and the scaled pixels into the document's resources, so Qt never scales a
-        large image at paint time. Other images are left to ``loadResource`` to refuse.
+        Sizes go into the image formats (a ``width="1600"`` attribute would otherwise
+        overflow, and a missing image would stretch its placeholder to that size) and the
+        scaled pixels into the document's resources, so Qt never scales a large image at paint
+        time. Images that are not the archive's are left to ``loadResource`` to refuse.
         """
-        limit = self._image_width_limit()
-        self._fitted_limit = limit
+        page_limit = self._image_width_limit()
+        self._fitted_limit = page_limit
         self._wanted_widths = []
         document = self.document()
         ratio = self.devicePixelRatioF()
-        edits: list[tuple[int, int, QTextImageFormat]] = []
-        block = document.begin()
-        while block.isValid():
-            fragments = block.begin()
-            while not fragments.atEnd():
-                fragment = fragments.fragment()
-                char_format = fragment.charFormat()
-                if char_format.isImageFormat():
-                    edits.append((fragment.position(), fragment.length(),
-                                  char_format.toImageFormat()))
-                fragments += 1
-            block = block.next()
+        placeholder = self._placeholder_image().size()
         resources: dict[str, QImage] = {}
-        for position, length, image_format in edits:
-            url = QUrl(image_format.name())
-            sha = _archive_sha(url)
+        for position, length, image_format, inset in self._image_fragments():
+            limit = max(48.0, page_limit - inset)
+            sha = _archive_sha(QUrl(image_format.name()))
             image = self._original(sha) if sha is not None else None
             if image is None:
-                continue
-            natural = image.deviceIndependentSize()
-            width = image_format.width() or natural.width()
-            height = image_format.height() or natural.height() * width / max(1.0, natural.width())
-            self._wanted_widths.append(width)
-            if width > limit:
-                height = height * limit / width
-                width = limit
+                width, height = float(placeholder.width()), float(placeholder.height())
+            else:
+                natural = image.deviceIndependentSize()
+                width = image_format.width() or natural.width()
+                height = (image_format.height()
+                          or natural.height() * width / max(1.0, natural.width()))
+                self._wanted_widths.append(width)
+                if width > limit:
+                    height = height * limit / width
+                    width = limit
+                pixels = QSize(max(1, round(width * ratio)), max(1, round(height * ratio)))
+                best = resources.get(image_format.name())
+                if best is None or best.width() < pixels.width():
+                    resources[image_format.name()] = _scaled(image, pixels, ratio)
             image_format.setWidth(width)
             image_format.setHeight(height)
             cursor = QTextCursor(document)
             cursor.setPosition(position)
             cursor.setPosition(position + length, QTextCursor.MoveMode.KeepAnchor)
             cursor.setCharFormat(image_format)
-            pixels = QSize(max(1, round(width * ratio)), max(1, round(height * ratio)))
-            best = resources.get(image_format.name())
-            if best is None or best.width() < pixels.width():
-                resources[image_format.name()] = _scaled(image, pixels, ratio)
         for name, scaled in resources.items():
             document.addResource(QTextDocument.ResourceType.ImageResource.value, QUrl(name),
                                  scaled)
+
+    def _image_fragments(self) -> list[tuple[int, int, QTextImageFormat, float]]:
+        """(position, length, format, horizontal inset of its block) for every image."""
+        document = self.document()
+        found: list[tuple[int, int, QTextImageFormat, float]] = []
+        block = document.begin()
+        while block.isValid():
+            block_format = block.blockFormat()
+            indent = block_format.indent() + (block.textList().format().indent()
+                                              if block.textList() is not None else 0)
+            inset = (block_format.leftMargin() + block_format.rightMargin()
+                     + max(0.0, block_format.textIndent()) + indent * document.indentWidth())
+            fragments = block.begin()
+            while not fragments.atEnd():
+                fragment = fragments.fragment()
+                char_format = fragment.charFormat()
+                if char_format.isImageFormat():
+                    found.append((fragment.position(), fragment.length(),
+                                  char_format.toImageFormat(), inset))
+                fragments += 1
+            block = block.next()
+        return found
 
     def _refit_images(self) -> None:
         """Re-render when the new width changes the size of an image on the page."""

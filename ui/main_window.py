@@ -7,6 +7,7 @@ back as callbacks on the GUI thread; searches carry a generation so stale result
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -47,6 +48,7 @@ from ui.tag_filter import FilterChoice, TagFilterModel, TagFilterView
 from ui.tasks import TaskRunner
 
 SEARCH_DELAY_MS = 250
+_ARCHIVE_IMAGE = re.compile(r"archive-image:([0-9a-f]{64})")
 
 #: (keys, what they do) for the cheat sheet; the actions below use the same keys.
 SHORTCUTS: Sequence[tuple[str, str]] = (
@@ -140,7 +142,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.search_error)
         layout.addWidget(self.headline_view)
 
-        self.article_view = ArticleView(self.archive.image)
+        self._prefetched: dict[str, tuple[str, bytes]] = {}
+        self.article_view = ArticleView(self._image)
         self.article_view.tag_clicked.connect(self._tag_clicked)
         self.article_view.article_requested.connect(self.open_article)
         self.article_view.external_link_clicked.connect(QDesktopServices.openUrl)
@@ -233,6 +236,7 @@ class MainWindow(QMainWindow):
         splitter = self.settings.value("splitter")
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
+        self.article_view.zoom_changed.connect(lambda steps: self.settings.setValue("zoom", steps))
         zoom = self._saved_int("zoom")
         if zoom is not None:
             self.article_view.zoom_steps = zoom
@@ -375,8 +379,26 @@ class MainWindow(QMainWindow):
         index = self.headline_view.currentIndex()
         return self.headline_model.headline(index.row()) if index.isValid() else None
 
+    def _image(self, sha256: str) -> tuple[str, bytes]:
+        """The pane's image source: what the worker fetched with the article, else the archive
+        (a primary-key read, for images the pane asks for again later, e.g. on zoom)."""
+        found = self._prefetched.get(sha256)
+        return found if found is not None else self.archive.image(sha256)
+
     def open_article(self, article_id: int) -> None:
-        def done(article: Article) -> None:
+        def work() -> tuple[Article, dict[str, tuple[str, bytes]]]:
+            article = self.archive.article(article_id)
+            images: dict[str, tuple[str, bytes]] = {}
+            for sha in dict.fromkeys(_ARCHIVE_IMAGE.findall(article.body_html)):
+                try:
+                    images[sha] = self.archive.image(sha)
+                except ReaderError:
+                    continue
+            return article, images
+
+        def done(result: tuple[Article, dict[str, tuple[str, bytes]]]) -> None:
+            article, images = result
+            self._prefetched = images
             self._current = article
             self.article_view.show_article(article)
             self.article_shown.emit(article.id)
@@ -385,7 +407,7 @@ class MainWindow(QMainWindow):
             if self._screenshot:
                 QTimer.singleShot(200, self._take_screenshot)
 
-        self.runner.read(lambda: self.archive.article(article_id), done)
+        self.runner.read(work, done)
 
     def _take_screenshot(self) -> None:
         if not self._screenshot:

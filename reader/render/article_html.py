@@ -19,8 +19,8 @@
 # - ``<figure>`` and ``<figcaption>`` are unknown to it and ``display: block`` does not help, so
 #   a figure never starts a block: they become ``<div class="figure">``/``"figcaption"``;
 # - an ``<img>`` that directly follows a closed block ("<p>a</p><img>") is appended to that
-#   block's last line. A zero-width space before it makes the importer open a new block, as
-#   any text there would.
+#   block's last line. It gets a ``<div class="image">`` of its own, or inside a link a
+#   zero-width space before it, which makes the importer open a new block as any text would.
 
 from __future__ import annotations
 
@@ -204,7 +204,8 @@ def qt_body(body_html: str) -> str:
         return body_html
     pieces: list[str] = []
     open_figures: list[int] = []  # indexes in ``pieces`` of the figures not yet closed
-    after_block = False
+    after_block = False  # nothing but whitespace since a block closed...
+    inline_opened = False  # ...except the start of an inline element such as <a>
     position = 0
     for match in _TAG.finditer(body_html):
         text = body_html[position:match.start()]
@@ -226,13 +227,18 @@ def qt_body(body_html: str) -> str:
                 opening = pieces[open_figures[-1]]
                 pieces[open_figures[-1]] = opening.replace('"figure"', '"figure-captioned"', 1)
             tag = "</div>" if closing else f'<div class="figcaption"{rest}>'
-        if name == "img":
-            if after_block:
-                pieces.append(_ZERO_WIDTH_SPACE)
+        if name == "img" and after_block and not inline_opened:
+            # Its own block, spaced like a figure; the next image gets one too.
+            tag = f'<div class="image">{tag}</div>'
+        elif name == "img" and after_block:
+            tag = _ZERO_WIDTH_SPACE + tag  # inside <a>: a block there would split the link
             after_block = False
         elif name in _BLOCKS:
             after_block = bool(closing)
-        elif name not in _TRANSPARENT:
+            inline_opened = False
+        elif name in _TRANSPARENT:
+            inline_opened = inline_opened or not closing
+        else:
             after_block = False
         pieces.append(tag)
     pieces.append(body_html[position:])
@@ -294,6 +300,7 @@ table {{ border-collapse: collapse; border-width: 1px; border-style: solid;
 th, td {{ padding: 4px 8px; border-width: 1px; border-style: solid; border-color: {t.rule};
        line-height: 135%; }}
 th {{ background-color: {t.code_background}; font-weight: 600; }}
+div.image {{ margin-top: {px(0.4)}; margin-bottom: {px(1.1)}; }}
 div.figure {{ margin-top: {px(0.4)}; margin-bottom: {px(1.1)}; }}
 div.figure-captioned {{ margin-top: {px(0.4)}; margin-bottom: 0px; }}
 div.figcaption {{ font-family: {SANS_FONTS}; font-size: {pt(0.8)}; color: {t.muted};
