@@ -76,6 +76,7 @@ class TaskRunner(QObject):
         self._long = QThreadPool(self)
         self._long.setMaxThreadCount(1)
         self._relays: set[_Relay] = set()
+        self._closed = False
 
     def read(self, work: Callable[[], Any], on_done: Callable[[Any], None],
              on_error: Callable[[BaseException], None] | None = None) -> None:
@@ -93,6 +94,8 @@ class TaskRunner(QObject):
     def _start(self, pool: QThreadPool, work: Callable[[], Any],
                on_done: Callable[[Any], None] | None,
                on_error: Callable[[BaseException], None] | None) -> None:
+        if self._closed:
+            return
         relay: _Relay
 
         def finish() -> None:
@@ -101,11 +104,15 @@ class TaskRunner(QObject):
 
         def succeeded(result: object) -> None:
             finish()
+            if self._closed:
+                return  # the window is gone: results queued before it closed are dropped
             if on_done is not None:
                 on_done(result)
 
         def failed(error: object) -> None:
             finish()
+            if self._closed:
+                return
             if on_error is not None and isinstance(error, BaseException):
                 on_error(error)
             else:
@@ -120,7 +127,12 @@ class TaskRunner(QObject):
         return bool(self._relays)
 
     def shutdown(self, timeout_ms: int = 10_000) -> bool:
-        """Wait for running tasks (queued ones are dropped); True if all finished in time."""
+        """Wait for running tasks (queued ones are dropped); True if all finished in time.
+
+        Afterwards no callback runs, even for results already on their way to the GUI thread:
+        the widgets they would touch are being destroyed.
+        """
+        self._closed = True
         finished = True
         for pool in (self._reads, self._writes, self._long):
             pool.clear()
