@@ -20,7 +20,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from reader.query import Query
@@ -268,8 +268,12 @@ class HeadlineDelegate(QStyledItemDelegate):
 
 
 class HeadlineView(QListView):
+    #: Emitted once, after the first paint that showed at least one headline.
+    first_headlines_painted = Signal()
+
     def __init__(self, model: HeadlineModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._painted_headlines = False
         self.setModel(model)
         self.setItemDelegate(HeadlineDelegate(self))
         self.setUniformItemSizes(True)
@@ -277,6 +281,12 @@ class HeadlineView(QListView):
         self.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setMinimumWidth(260)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted_headlines and self.model().rowCount() > 0:
+            self._painted_headlines = True
+            self.first_headlines_painted.emit()
 
     def keyboardSearch(self, search: str) -> None:
         """Letters are the window's shortcuts (j, k, b, m…), not a jump-to-title search."""

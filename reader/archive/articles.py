@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 
 from reader.archive import fts, images, tags
 from reader.archive.rawsql import RawSql
-from reader.archive.schema import from_micros, to_micros
+from reader.archive.timestamps import from_micros, to_micros
 from reader.errors import ArticleNotFound
 from reader.records import Article, ArticleDraft, RelatedLink, StoreOutcome
 from reader.render.plaintext import count_words, html_to_text, make_excerpt, title_key

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from reader.archive import sources, tags
-from reader.archive.schema import from_micros, to_micros
+from reader.archive.timestamps import from_micros, to_micros
 from reader.errors import ReaderError
 from reader.query import (
     And,

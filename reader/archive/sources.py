@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection
 
-from reader.archive.schema import from_micros, to_micros
+from reader.archive.timestamps import from_micros, to_micros
 from reader.records import SourceInfo
 
 LOCAL_KIND = "local"
