@@ -12,12 +12,13 @@ import shutil
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TextIO
 
 from reader.archive import Archive
 from reader.errors import ReaderError
 from reader.records import Article, Headline, ImportResult, SourceInfo, TagCount
+from reader.render.dates import humanize_date
 
 PROGRAM = "broadsheet"
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -80,24 +81,6 @@ def _print_json(document: Any, out: TextIO) -> None:
 
 
 # --- text for people --------------------------------------------------------------------------
-
-
-def humanize_date(moment: datetime | None, now: datetime | None = None) -> str:
-    """"today 14:02", "yesterday", "3 days ago", "Nov 4", "Nov 4, 2023" — in local time."""
-    if moment is None:
-        return "undated"
-    now = (now or datetime.now(UTC)).astimezone()
-    local = moment.astimezone(now.tzinfo)
-    days = (now.date() - local.date()).days
-    if days == 0:
-        return f"today {local:%H:%M}"
-    if days == 1:
-        return "yesterday"
-    if 1 < days < 7:
-        return f"{days} days ago"
-    if local.year == now.year:
-        return f"{local:%b} {local.day}"
-    return f"{local:%b} {local.day}, {local.year}"
 
 
 def _width() -> int:

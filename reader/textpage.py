@@ -9,7 +9,6 @@ lines only, so a sentence that merely mentions cookies or a newsletter is never 
 
 from __future__ import annotations
 
-import codecs
 import functools
 import html
 import re
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from enum import Enum, auto
 
+from reader.bom import BOMS
 from reader.errors import BinaryDocument, DocumentTooLarge, EmptyDocument, NotATextPage
 from reader.records import ArticleDraft, RelatedDraft
 
@@ -28,14 +28,6 @@ MAX_TEXT_PAGE_BYTES: int = 20 * 1024 * 1024
 
 # --- bytes to text -----------------------------------------------------------------------------
 
-# UTF-32 LE must be tried before UTF-16 LE: its BOM begins with the UTF-16 LE BOM.
-_BOMS: tuple[tuple[bytes, str], ...] = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
 # Latin-1 comes after these and accepts every byte, so decoding never fails.
 _STRICT_ENCODINGS = ("utf-8", "cp1252")
 # C0 controls other than tab and line breaks, DEL, and the C1 block.
@@ -70,7 +62,7 @@ def decode_text(data: bytes) -> str:
 
 
 def _decode(data: bytes) -> str:
-    for bom, encoding in _BOMS:
+    for bom, encoding in BOMS:
         if data.startswith(bom):
             return data[len(bom):].decode(encoding, errors="replace")
     if b"\x00" in data:

@@ -7,7 +7,6 @@ import io
 import json
 import os
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from kill import kill_cli_midway
 from pages import news_page
 from test_counters import recount_mismatches
 
@@ -213,21 +213,7 @@ def test_kill_during_large_import_leaves_archive_consistent(archive_path: Path,
     folder.mkdir()
     for n in range(1, 4001):
         (folder / f"page-{n:05}.txt").write_text(news_page(n, tag=f"Tag {n % 7}"))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reader.cli", "--archive", str(archive_path), "import",
-         str(folder)], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with contextlib.closing(sqlite3.connect(archive_path, timeout=10)) as probe:
-                count = probe.execute("SELECT count(*) FROM articles").fetchone()[0]
-            if count > 200:
-                break
-            time.sleep(0.02)
-        assert process.poll() is None, "the import finished before it could be killed"
-        os.kill(process.pid, signal.SIGKILL)
-    finally:
-        process.wait(timeout=30)
+    kill_cli_midway(archive_path, "import", str(folder), once_articles=200)
     with Archive.open(archive_path) as archive:
         archive.check()
         with archive.reading() as connection:

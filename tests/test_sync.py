@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import signal
-import sqlite3
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from feedserver import FeedServer
+from kill import kill_cli_midway
 from PIL import Image
 from test_counters import recount_mismatches
 
@@ -297,21 +292,7 @@ def test_kill_during_sync_leaves_archive_consistent(archive_path: Path,
         items = [story(feed * 100 + n, server) for n in range(60)]
         server.add(f"/feed{feed}.xml", rss(items, title=f"Feed {feed}"))
         run_json(archive_path, "add", server.url(f"/feed{feed}.xml"))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reader.cli", "--archive", str(archive_path), "sync"],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            with sqlite3.connect(archive_path, timeout=10) as probe:
-                count = probe.execute("SELECT count(*) FROM articles").fetchone()[0]
-            if count >= 120:
-                break
-            time.sleep(0.02)
-        assert process.poll() is None, "sync finished before it could be killed"
-        os.kill(process.pid, signal.SIGKILL)
-    finally:
-        process.wait(timeout=30)
+    kill_cli_midway(archive_path, "sync", once_articles=119)
     with Archive.open(archive_path) as archive:
         archive.check()
         with archive.reading() as connection:

@@ -27,10 +27,11 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import quote, unquote, urlsplit
 
 from reader.records import Article, RelatedLink
+from reader.render.dates import humanize_date
 
 TAG_SCHEME = "broadsheet-tag"
 ARTICLE_SCHEME = "broadsheet-article"
@@ -133,25 +134,6 @@ def article_id_from_href(href: str) -> int | None:
 
 
 # --- dates and small text ---------------------------------------------------------------------
-
-
-def humanize_date(moment: datetime, now: datetime | None = None) -> str:
-    """"today 14:02", "yesterday 09:15", "Nov 4" (this year) or "Nov 4, 2023", in local time.
-
-    A naive ``moment`` is taken as UTC, which is what the archive stores.
-    """
-    now = (now or datetime.now(UTC)).astimezone()
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone(now.tzinfo)
-    days = (now.date() - local.date()).days
-    if days == 0:
-        return f"today {local:%H:%M}"
-    if days == 1:
-        return f"yesterday {local:%H:%M}"
-    if local.year == now.year:
-        return f"{local:%b} {local.day}"
-    return f"{local:%b} {local.day}, {local.year}"
 
 
 def reading_time(word_count: int) -> str | None:

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import NoReturn
 
+from reader.bom import BOMS
 from reader.errors import HostileDocument
 
 __all__ = [
@@ -49,14 +50,6 @@ _MIN_EXPANSION_BUDGET = 1_000_000
 _FIRST_WINDOW = 4096
 _DECLARATION_WINDOW = 1024
 
-# UTF-32 LE must be tried before UTF-16 LE: its BOM begins with the UTF-16 LE BOM.
-_BOMS: tuple[tuple[bytes, str], ...] = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
 # '<' (or '<?') in encodings that are not ASCII-compatible, per XML 1.0 appendix F.
 _PATTERNS: tuple[tuple[bytes, str], ...] = (
     (b"\x00\x00\x00\x3c", "utf-32-be"),
@@ -152,7 +145,7 @@ def check_text(text: str) -> Prolog:
 
 
 def _sniff(data: bytes) -> tuple[str | None, int]:
-    for bom, codec in _BOMS:
+    for bom, codec in BOMS:
         if data.startswith(bom):
             return codec, len(bom)
     for pattern, codec in _PATTERNS:
