@@ -27,3 +27,11 @@ test: lint
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# The benchmark (bench/): a quick 20,000-article run, and the full 1,000,000-article one.
+.PHONY: bench-quick bench
+bench-quick: setup
+	$(BIN)/python -m bench --articles 20000
+
+bench: setup
+	$(BIN)/python -m bench --articles 1000000

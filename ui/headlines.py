@@ -210,7 +210,8 @@ class HeadlineDelegate(QStyledItemDelegate):
             super().paint(painter, option, index)
             return
         painter.save()
-        style = option.widget.style() if option.widget else None
+        # Never read ``option.widget``: PySide6 6.12 returns None from it without taking a
+        # reference, and after enough paints Python aborts ("none_dealloc").
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         palette = option.palette
         if selected:
@@ -261,7 +262,7 @@ class HeadlineDelegate(QStyledItemDelegate):
                                                  meta_rect.width() - date_width))
         painter.drawText(meta_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                          date)
-        if style is not None and not selected:
+        if not selected:
             painter.setPen(palette.color(QPalette.ColorRole.Midlight))
             painter.drawLine(option.rect.bottomLeft(), option.rect.bottomRight())
         painter.restore()

@@ -567,7 +567,11 @@ class TagFilterDelegate(QStyledItemDelegate):
     ) -> None:
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
-        widget: QWidget | None = opt.widget
+        # Not ``opt.widget``: PySide6 6.12 returns None from it without taking a reference,
+        # and enough paints later Python aborts with "none_dealloc" (seen scrolling 10,000
+        # rows). The delegate's parent is the view it paints for.
+        parent = self.parent()
+        widget: QWidget | None = parent if isinstance(parent, QWidget) else None
         style = widget.style() if widget is not None else QApplication.style()
         state: QStyle.StateFlag = opt.state
         palette: QPalette = opt.palette

@@ -1,0 +1,410 @@
+"""The benchmark run: ingest via sync, raw SQLite ceiling, bulk fill, queries, window; JSON out."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+from bench.data import ITEMS_PER_FEED, SEED, Corpus, feed_count, render_feed
+from bench.queries import QUERY_NAMES, run_queries
+from reader.archive import Archive
+from reader.archive.articles import identity
+from reader.archive.timestamps import to_micros
+from reader.render.plaintext import title_key
+from reader.sync.fetch import Fetcher
+from reader.sync.opml import OutlineFeed
+from reader.sync.pipeline import sync
+from reader.sync.subscribe import subscribe_outlines
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = ROOT / "bench" / "results" / "latest.json"
+
+# (figure, target, comparison) for the table; "ratio:" targets compare two figures.
+TARGETS_MS = {
+    "first_page": 10.0, "next_page": 10.0, "tag_page_common": 10.0, "tag_page_rare": 10.0,
+    "search_common": 10.0, "search_rare": 10.0, "search_needle": 10.0, "prefix": 30.0,
+    "open_article": 16.0,
+}
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def machine() -> dict[str, Any]:
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        memory = 0
+    return {
+        "cores": os.cpu_count(),
+        "memory_mb": round(memory / 2**20),
+        "sqlite_version": sqlite3.sqlite_version,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.machine(),
+    }
+
+
+# --- 1. ingest through the real sync pipeline --------------------------------------------------
+
+
+def serve_feeds(corpus: Corpus, feeds: int) -> tuple[Any, list[str]]:
+    """A loopback server (tests/feedserver.py) with every feed; (server, feed URLs)."""
+    tests = str(ROOT / "tests")
+    if tests not in sys.path:
+        sys.path.insert(0, tests)
+    from feedserver import FeedServer
+
+    server = FeedServer().start()
+    base = server.url("").rstrip("/")
+    modified = format_datetime(datetime(2026, 1, 1, tzinfo=UTC), usegmt=True)
+    urls = []
+    for feed in range(feeds):
+        body, content_type = render_feed(corpus, feed, base)
+        server.add(f"/feeds/{feed}", body, content_type=content_type, etag=True,
+                   last_modified=modified)
+        urls.append(server.url(f"/feeds/{feed}"))
+    return server, urls
+
+
+def ingest(corpus: Corpus, feeds: int, work: Path) -> tuple[dict[str, Any], list[str], Any]:
+    server, urls = serve_feeds(corpus, feeds)
+    path = work / "ingest.db"
+    with Archive.open(path) as archive:
+        subscribe_outlines(archive, [OutlineFeed(url, f"Bench feed {n}", None, ())
+                                     for n, url in enumerate(urls)])
+        ids = [source.id for source in archive.sources() if source.kind == "feed"]
+        with Fetcher(host_interval=0, per_host=4) as fetcher:
+            started = time.perf_counter()
+            reports = sync(archive, ids, fetcher=fetcher)
+            first = time.perf_counter() - started
+            started = time.perf_counter()
+            again = sync(archive, ids, fetcher=fetcher)
+            resync = time.perf_counter() - started
+    new = sum(report.new for report in reports)
+    failed = [report.error for report in reports if report.status == "failed"]
+    if failed:
+        log(f"sync failures: {failed[:3]}")
+    statuses = sorted({report.status for report in again})
+    result = {
+        "ingest_items": new,
+        "ingest_feeds": feeds,
+        "ingest_seconds": round(first, 3),
+        "ingest_items_per_s": round(new / first, 1) if first else 0.0,
+        "resync_unchanged_s": round(resync, 3),
+        "resync_statuses": statuses,
+        "resync_all_not_modified": statuses == ["not_modified"],
+    }
+    return result, urls, server
+
+
+# --- 2. the raw SQLite ceiling ------------------------------------------------------------------
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def raw_sqlite(corpus: Corpus, items: int, work: Path) -> float:
+    """Plain executemany into articles and article_bodies of a fresh project-schema archive."""
+    path = work / "raw.db"
+    Archive.open(path).close()
+    now = to_micros(datetime.now(UTC))
+    articles_rows = []
+    bodies_rows = []
+    used: set[int] = set()
+    for index in range(items):
+        draft = corpus.draft(index)
+        guid, content_hash = identity(draft)
+        text = " ".join(_TAGS.sub(" ", draft.body_html).split())
+        key = to_micros(draft.published) if draft.published else now
+        while key in used:
+            key += 1
+        used.add(key)
+        published = to_micros(draft.published) if draft.published else None
+        articles_rows.append((index + 1, 1, guid, draft.url, draft.title, title_key(draft.title),
+                              draft.author, published, now, key, text[:300], len(text.split()),
+                              content_hash))
+        bodies_rows.append((index + 1, draft.body_html, text))
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute(
+            "INSERT INTO sources (id, kind, url, title, created_at) "
+            "VALUES (1, 'feed', 'http://raw.invalid/', 'raw', ?)", (now,))
+        started = time.perf_counter()
+        connection.execute("BEGIN IMMEDIATE")
+        connection.executemany(
+            "INSERT INTO articles (id, source_id, guid, url, title, title_key, author, "
+            "published, fetched, order_key, excerpt, word_count, content_hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", articles_rows)
+        connection.executemany(
+            "INSERT INTO article_bodies (article_id, html, text) VALUES (?, ?, ?)", bodies_rows)
+        connection.execute("COMMIT")
+        elapsed = time.perf_counter() - started
+    finally:
+        connection.close()
+    return round(items / elapsed, 1)
+
+
+# --- 3. bulk fill with Archive.store ------------------------------------------------------------
+
+
+def bulk_fill(corpus: Corpus, articles: int, path: Path, batch: int) -> dict[str, Any]:
+    batches: list[tuple[int, int, float]] = []  # (start, count, seconds)
+    with Archive.open(path) as archive:
+        total_started = time.perf_counter()
+        last_log = time.monotonic()
+        for start in range(0, articles, batch):
+            drafts = list(corpus.drafts(start, min(articles, start + batch)))
+            started = time.perf_counter()
+            archive.store(drafts)
+            batches.append((start, len(drafts), time.perf_counter() - started))
+            if time.monotonic() - last_log > 15:
+                last_log = time.monotonic()
+                log(f"bulk fill {start + len(drafts):,}/{articles:,}")
+        total = time.perf_counter() - total_started
+
+    def rate(chosen: list[tuple[int, int, float]]) -> float | None:
+        seconds = sum(s for _, _, s in chosen)
+        return round(sum(c for _, c, _ in chosen) / seconds, 1) if seconds else None
+
+    tenth = articles / 10
+    stored = sum(s for _, _, s in batches)
+    return {
+        "bulk_batch": batch,
+        "bulk_seconds_including_generation": round(total, 3),
+        "bulk_items_per_s": round(articles / stored, 1) if stored else None,
+        "bulk_first_10pct_per_s": rate([b for b in batches if b[0] < tenth]),
+        "bulk_last_10pct_per_s": rate([b for b in batches if b[0] + b[1] > articles - tenth]),
+    }
+
+
+def file_bytes(path: Path) -> int:
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
+    return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
+
+
+# --- 4. the window ------------------------------------------------------------------------------
+
+
+def _window_env() -> dict[str, str]:
+    return {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+
+
+def first_paint(archive: Path, work: Path, runs: int) -> tuple[float | None, list[float]]:
+    values = []
+    for run in range(runs):
+        settings = work / f"paint-{run}.ini"
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "main.py"), "--archive", str(archive),
+             "--startup-report", "--settings", str(settings)],
+            capture_output=True, text=True, timeout=120, env=_window_env(), cwd=ROOT)
+        found = re.search(r"first_paint_ms ([0-9.]+)", done.stdout)
+        if found:
+            values.append(float(found.group(1)))
+        else:
+            log(f"no first_paint_ms (exit {done.returncode}): {done.stderr[-500:]}")
+    return (round(statistics.median(values), 1) if values else None), values
+
+
+def window_memory(archive: Path, work: Path, scroll_rows: int, open_articles: int
+                  ) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.window_memory", str(archive), str(work / "memory.ini"),
+         "--scroll-rows", str(scroll_rows), "--open-articles", str(open_articles)],
+        capture_output=True, text=True, timeout=600, env=_window_env(), cwd=ROOT)
+    figures = dict(re.findall(r"^(\w+) ([0-9.]+)$", done.stdout, re.MULTILINE))
+    if "peak_rss_mb" not in figures:
+        log(f"window_memory failed (exit {done.returncode}): {done.stderr[-800:]}")
+    return {
+        "peak_rss_mb": float(figures["peak_rss_mb"]) if "peak_rss_mb" in figures else None,
+        "ru_maxrss_mb": float(figures["ru_maxrss_mb"]) if "ru_maxrss_mb" in figures else None,
+        "memory_rows_scrolled": int(float(figures.get("rows", 0))),
+        "memory_articles_opened": int(float(figures.get("opened", 0))),
+    }
+
+
+# --- 5. newsboat --------------------------------------------------------------------------------
+
+
+def newsboat(urls: list[str], items: int, work: Path) -> float | None:
+    program = shutil.which("newsboat")
+    if program is None:
+        return None
+    folder = work / "newsboat"
+    folder.mkdir(exist_ok=True)
+    (folder / "urls").write_text("\n".join(urls) + "\n")
+    (folder / "config").write_text("reload-threads 4\n")
+    started = time.perf_counter()
+    done = subprocess.run(
+        [program, "-x", "reload", "-u", str(folder / "urls"), "-c", str(folder / "cache.db"),
+         "-C", str(folder / "config")], capture_output=True, timeout=1800, cwd=folder)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        log(f"newsboat failed: {done.stderr[-300:]!r}")
+        return None
+    return round(items / elapsed, 1)
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+
+def _fmt(value: object, unit: str = "") -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:,.1f}{unit}"
+    if isinstance(value, int):
+        return f"{value:,}{unit}"
+    return f"{value}{unit}"
+
+
+def _verdict(ok: bool | None) -> str:
+    return "" if ok is None else ("ok" if ok else "MISSED")
+
+
+def table(result: dict[str, Any]) -> str:
+    lines = [f"Broadsheet benchmark: {result['articles']:,} articles "
+             f"({result['machine']['cores']} cores, {result['machine']['memory_mb']:,} MB, "
+             f"SQLite {result['machine']['sqlite_version']}, "
+             f"Python {result['machine']['python']})", ""]
+    lines.append(f"| {'operation':<22} | {'median ms':>10} | {'p95 ms':>9} | {'cold ms':>9} "
+                 f"| {'target':>8} |        |")
+    lines.append(f"|{'-' * 24}|{'-' * 11}:|{'-' * 10}:|{'-' * 10}:|{'-' * 9}:|--------|")
+    for name in QUERY_NAMES:
+        entry = result["queries"][name]
+        target = TARGETS_MS.get(name)
+        ok = None if target is None else entry["median_ms"] <= target
+        lines.append(
+            f"| {name:<22} | {entry['median_ms']:>10.2f} | {entry['p95_ms']:>9.2f} "
+            f"| {entry['first_run_ms']:>9.2f} | {_fmt(target, ' ms') if target else '':>8} "
+            f"| {_verdict(ok):<6} |")
+    lines.append("")
+    ingest = result["ingest_items_per_s"]
+    raw = result["raw_sqlite_items_per_s"]
+    boat = result["newsboat_items_per_s"]
+    paint = result["first_paint_ms"]
+    rss = result["peak_rss_mb"]
+    rows: list[tuple[str, str, str, bool | None]] = [
+        ("ingest via sync (items/s)", _fmt(ingest), "≥ newsboat",
+         None if boat is None else ingest >= boat),
+        ("newsboat reload (items/s)", _fmt(boat), "", None),
+        ("raw SQLite ceiling (items/s)", _fmt(raw), "", None),
+        ("sync ingest / raw ceiling", f"{ingest / raw:.3f}" if raw else "n/a", "≥ 0.5",
+         ingest >= 0.5 * raw if raw else None),
+        ("bulk store (items/s)", _fmt(result["bulk_items_per_s"]), "", None),
+        ("bulk store / raw ceiling",
+         f"{result['bulk_items_per_s'] / raw:.3f}" if raw and result["bulk_items_per_s"]
+         else "n/a", "≥ 0.5",
+         result["bulk_items_per_s"] >= 0.5 * raw if raw and result["bulk_items_per_s"]
+         else None),
+        ("bulk first 10% (items/s)", _fmt(result["bulk_first_10pct_per_s"]), "", None),
+        ("bulk last 10% (items/s)", _fmt(result["bulk_last_10pct_per_s"]), "", None),
+        ("resync unchanged (s)", f"{result['resync_unchanged_s']:.3f}",
+         "all 304", result["resync_all_not_modified"]),
+        ("bytes per article", _fmt(result["bytes_per_article"]), "", None),
+        ("first paint (ms)", _fmt(paint), "≤ 300", None if paint is None else paint <= 300),
+        ("peak RSS (MB)", _fmt(rss), "≤ 200", None if rss is None else rss <= 200),
+    ]
+    lines.append(f"| {'figure':<30} | {'value':>12} | {'target':>10} |        |")
+    lines.append(f"|{'-' * 32}|{'-' * 13}:|{'-' * 11}:|--------|")
+    for name, value, goal, ok in rows:
+        lines.append(f"| {name:<30} | {value:>12} | {goal:>10} | {_verdict(ok):<6} |")
+    return "\n".join(lines)
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--articles", type=int, default=20_000)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--runs", type=int, default=20, help="warm runs per query")
+    parser.add_argument("--feeds", type=int, default=None,
+                        help=f"feeds of {ITEMS_PER_FEED} items to sync (default: by size)")
+    parser.add_argument("--batch", type=int, default=1_000, help="drafts per store() call")
+    parser.add_argument("--paint-runs", type=int, default=3)
+    parser.add_argument("--scroll-rows", type=int, default=10_000)
+    parser.add_argument("--open-articles", type=int, default=100)
+    parser.add_argument("--work", type=Path, default=None,
+                        help="keep the archives in this folder (default: a temporary one)")
+    parser.add_argument("--seed", type=int, default=SEED)
+    args = parser.parse_args(argv)
+    if args.articles < 1 or args.runs < 1 or args.batch < 1:
+        parser.error("--articles, --runs and --batch must be positive")
+    return args
+
+
+def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    corpus = Corpus(args.seed)
+    feeds = args.feeds if args.feeds is not None else feed_count(args.articles)
+    result: dict[str, Any] = {
+        "articles": args.articles, "seed": args.seed, "machine": machine(),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    wall = time.perf_counter()
+
+    log(f"sync ingest: {feeds} feeds x {ITEMS_PER_FEED} items")
+    ingest_result, urls, server = ingest(corpus, feeds, work)
+    result.update(ingest_result)
+    try:
+        log("newsboat" if shutil.which("newsboat") else "newsboat not installed: null")
+        result["newsboat_items_per_s"] = newsboat(urls, feeds * ITEMS_PER_FEED, work)
+    finally:
+        server.stop()
+
+    log("raw SQLite ceiling")
+    result["raw_sqlite_items_per_s"] = raw_sqlite(corpus, feeds * ITEMS_PER_FEED, work)
+
+    log(f"bulk fill to {args.articles:,} with Archive.store")
+    path = work / "archive.db"
+    result.update(bulk_fill(corpus, args.articles, path, args.batch))
+
+    log("queries")
+    with Archive.open(path) as archive:
+        queries, details = run_queries(archive, corpus, args.runs)
+    result["queries"], result["query_details"] = queries, details
+    result["bytes_per_article"] = round(file_bytes(path) / args.articles, 1)
+
+    log("window: first paint")
+    paint, paint_runs = first_paint(path, work, args.paint_runs)
+    result["first_paint_ms"], result["first_paint_runs_ms"] = paint, paint_runs
+    log("window: memory")
+    result.update(window_memory(path, work, args.scroll_rows, args.open_articles))
+    result["wall_seconds"] = round(time.perf_counter() - wall, 1)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.work is not None:
+        args.work.mkdir(parents=True, exist_ok=True)
+        for stale in args.work.glob("*.db*"):
+            stale.unlink()
+        result = run(args, args.work)
+    else:
+        with tempfile.TemporaryDirectory(prefix="broadsheet-bench-") as folder:
+            result = run(args, Path(folder))
+    print(table(result), flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    log(f"wrote {args.out} ({result['wall_seconds']} s)")
+    return 0
