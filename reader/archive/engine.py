@@ -107,13 +107,15 @@ def make_engine(path: Path, *, read_only: bool) -> Engine:
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # 16 MB of page cache per connection and no mmap: memory-mapped pages count in the
+        # window's resident memory (412 MB against 160 MB after scrolling 10,000 headlines on
+        # a 100,000-article archive) and made no measurable difference to query times.
         for pragma in (
             "foreign_keys = ON",
             f"busy_timeout = {timeout_ms}",
             "synchronous = NORMAL",
-            "cache_size = -65536",
+            "cache_size = -16384",
             "temp_store = MEMORY",
-            "mmap_size = 268435456",
         ):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
