@@ -123,9 +123,23 @@ def test_bookmark_persists_across_a_restart(make_window: object, demo_path: Path
     qtbot.waitUntil(lambda: again.article_view.current_article_id == article_id, timeout=5000)
 
 
+def test_the_tag_filter_is_restored_on_the_next_start(make_window: object, demo_path: Path,
+                                                      qtbot: QtBot) -> None:
+    window = make_window(demo_path)  # type: ignore[operator]
+    qtbot.waitUntil(lambda: "articles" in window.counts_text.text(), timeout=5000)
+    with qtbot.waitSignal(window.headline_model.first_page_loaded, timeout=5000):
+        window.tag_view.select(FilterChoice("tag", "Weather"))
+    window.close()
+    again = make_window(demo_path)  # type: ignore[operator]
+    assert again.headline_model.rowCount() == 1
+    qtbot.waitUntil(lambda: again.tag_view.current_choice() == FilterChoice("tag", "Weather"),
+                    timeout=5000)
+
+
 def test_tag_filter_narrows_the_list_and_counts(make_window: object, demo_path: Path,
                                                 qtbot: QtBot) -> None:
     window = make_window(demo_path)  # type: ignore[operator]
+    qtbot.waitUntil(lambda: "articles" in window.counts_text.text(), timeout=5000)
     with qtbot.waitSignal(window.headline_model.first_page_loaded, timeout=5000):
         window.tag_view.select(FilterChoice("tag", "Weather"))
     assert window.headline_model.rowCount() == 1
@@ -215,3 +229,49 @@ def test_article_images_are_read_off_the_gui_thread(make_window: object, demo_pa
     qtbot.waitUntil(lambda: window.article_view.current_article_id is not None, timeout=5000)
     wait_idle(qtbot, window)
     assert threads and threading.main_thread().name not in threads
+
+
+def test_dropping_files_imports_them(make_window: object, demo_path: Path, tmp_path: Path,
+                                     qtbot: QtBot) -> None:
+    from pages import news_page
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    window = make_window(demo_path)  # type: ignore[operator]
+    page = tmp_path / "dropped.txt"
+    page.write_text(news_page(77))
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(page))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, data,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.headline_model.first_page_loaded, timeout=10_000):
+        window.dropEvent(event)
+    qtbot.waitUntil(lambda: window.headline_model.rowCount() == 13, timeout=10_000)
+    assert "Imported 1 of 1" in window.status_text.text()
+
+
+def test_unexpected_error_shows_a_dialog_and_the_window_carries_on(
+        make_window: object, demo_path: Path, qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui.app import _install_crash_dialog
+
+    window = make_window(demo_path)  # type: ignore[operator]
+    app = QApplication.instance()
+    previous = sys.excepthook
+    try:
+        shown = _install_crash_dialog(app)  # type: ignore[arg-type]
+        try:
+            raise RuntimeError("a bug somewhere")
+        except RuntimeError as error:
+            sys.excepthook(type(error), error, error.__traceback__)
+        [box] = shown
+        assert isinstance(box, QMessageBox) and box.isVisible()
+        assert "a bug somewhere" in box.text()
+        assert "Traceback" in box.detailedText()
+        box.done(0)
+        assert shown == []
+    finally:
+        sys.excepthook = previous
+    window.step_article(1)
+    qtbot.waitUntil(lambda: window.article_view.current_article_id is not None, timeout=5000)

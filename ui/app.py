@@ -59,9 +59,13 @@ def apply_theme(app: QApplication, theme: str) -> None:
     app.setPalette(palette)
 
 
-def _install_crash_dialog(app: QApplication) -> None:
+def _install_crash_dialog(app: QApplication) -> list[QMessageBox]:
     """An unexpected exception shows its traceback and the app carries on: every archive
-    write is its own transaction, so nothing half-written is left behind."""
+    write is its own transaction, so nothing half-written is left behind.
+
+    Returns the list the dialogs are kept in (they are non-modal, so Python must hold them).
+    """
+    shown: list[QMessageBox] = []
 
     def hook(kind: type[BaseException], error: BaseException,
              trace: TracebackType | None) -> None:
@@ -71,10 +75,12 @@ def _install_crash_dialog(app: QApplication) -> None:
                           f"{kind.__name__}: {error}")
         box.setDetailedText(text)
         box.setModal(False)
+        box.finished.connect(lambda _result: shown.remove(box) if box in shown else None)
+        shown.append(box)
         box.show()
-        app.setProperty("_crash_box", box)
 
     sys.excepthook = hook
+    return shown
 
 
 def main(argv: Sequence[str] | None = None) -> int:

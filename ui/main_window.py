@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self._choice = FilterChoice("all")
         self._search_text = ""
         self._counts_generation = 0
+        self._restore_choice: FilterChoice | None = None
         self._sync_cancel: threading.Event | None = None
         self.mark_read_on_open = bool(settings.value("mark_read_on_open", True, type=bool))
         self.setWindowTitle(f"Broadsheet — {archive.path.name}")
@@ -306,9 +307,11 @@ class MainWindow(QMainWindow):
         source_id = int(self._choice.value) if (self._choice.kind == "source"
                                                 and self._choice.value is not None) else None
         self.headline_model.set_search(Query(root, parsed.sort), source_id)
-        self.refresh_counts()
         if initial:
-            self.tag_view.select(self._choice)
+            # The tag list is empty until its first counts arrive; the restored choice is
+            # selected then (selecting it now would find no row and fall back to "All").
+            self._restore_choice = self._choice
+        self.refresh_counts()
 
     def refresh_counts(self) -> None:
         """Reload the tag list's counts for the current search, off the GUI thread."""
@@ -325,6 +328,9 @@ class MainWindow(QMainWindow):
                 return
             totals, tags, sources = result
             self.tag_model.set_contents(totals, tags, sources)
+            restore, self._restore_choice = self._restore_choice, None
+            if restore is not None and restore.kind != "all":
+                self.tag_view.select(restore)
             self.counts_text.setText(f"{totals.articles:,} articles · {totals.unread:,} unread")
 
         self.runner.read(work, done)
