@@ -538,8 +538,7 @@ class MainWindow(QMainWindow):
             self._rename(name, new.strip())
 
     def merge_tag(self, name: str) -> None:
-        others = sorted({tag.name for tag in self.archive.tag_counts()} - {name},
-                        key=str.casefold)
+        others = sorted(set(self.tag_model.tag_names()) - {name}, key=str.casefold)
         if not others:
             self.show_status("There is no other tag to merge into")
             return

@@ -282,6 +282,10 @@ class TagFilterModel(QAbstractItemModel):
         self._reorder(self._tags, sorted(self._tags.items, key=self._tags.sort_key(by)))
         self._reorder(self._sources, sorted(self._sources.items, key=self._sources.sort_key(by)))
 
+    def tag_names(self) -> list[str]:
+        """The tags the list shows now (for pickers such as "Merge into…")."""
+        return [tag.name for tag in self._tags.items]
+
     def index_for(self, choice: FilterChoice) -> QModelIndex:
         """The row for ``choice``, or an invalid index when that tag or source is not shown."""
         match choice.kind:
