@@ -176,16 +176,7 @@ class Archive:
     SEARCH_COUNT_LIMIT = 10_000
 
     def _matching_ids(self, connection: Connection, query: Query) -> list[int]:
-        ids: list[int] = []
-        cursor = None
-        while len(ids) < self.SEARCH_COUNT_LIMIT:
-            page = search.headline_page(connection, query, cursor=cursor,
-                                        limit=search.MAX_PAGE_SIZE)
-            ids.extend(row.id for row in page.rows)
-            cursor = page.next_cursor
-            if cursor is None:
-                break
-        return ids
+        return search.matching_ids(connection, query, self.SEARCH_COUNT_LIMIT)
 
     def rename_tag(self, old: str, new: str) -> None:
         """Rename a tag, or merge it into ``new`` when that tag exists (raises TagNotFound)."""

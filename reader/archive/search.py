@@ -163,13 +163,29 @@ def headline_page(connection: Connection, query: Query, *, source_id: int | None
     ``next_cursor``. Raises InvalidCursor for a cursor it did not make.
     """
     limit = max(1, min(limit, MAX_PAGE_SIZE))
+    rows, expression = _matching_rows(connection, query, source_id, cursor, limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(_headlines(connection, rows), _next_cursor(rows, query, expression) if more
+                else None)
+
+
+def matching_ids(connection: Connection, query: Query, limit: int) -> list[int]:
+    """Ids of the first ``limit`` matches, in headline order, without building headlines
+    (no tag or source lookups): what counts that follow a search need."""
+    return [int(row[0]) for row in _matching_rows(connection, query, None, None, limit)[0]]
+
+
+def _matching_rows(connection: Connection, query: Query, source_id: int | None,
+                   cursor: str | None, limit: int) -> tuple[Sequence[Any], str | None]:
+    """Headline rows (``_HEADLINE_COLUMNS``) of a search, and its FTS5 expression if any."""
     top = _top_level(query.root)
     expression, rest = _conjunction(top) if top else (None, [])
     tag = None if expression is not None else next(
         (node for node in rest if isinstance(node, TagIs)), None)
     tag_id = None if tag is None else tag_id_named(connection, tag.name)
     if tag is not None and tag_id is None:
-        return Page((), None)
+        return [], expression
     sql = _Sql(connection)
     for node in rest:
         if node is not tag:
@@ -182,11 +198,8 @@ def headline_page(connection: Connection, query: Query, *, source_id: int | None
         statement, params = _fts_statement(expression, sql, query.sort == "relevance", cursor)
     else:
         statement, params = _ordered_statement(sql, tag_id, _has_unread(rest), cursor)
-    rows = connection.exec_driver_sql(f"{statement} LIMIT ?", (*params, limit + 1)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(_headlines(connection, rows), _next_cursor(rows, query, expression) if more
-                else None)
+    rows = connection.exec_driver_sql(f"{statement} LIMIT ?", (*params, limit)).all()
+    return rows, expression
 
 
 def _top_level(root: Node | None) -> list[Node]:
