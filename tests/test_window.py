@@ -275,3 +275,25 @@ def test_unexpected_error_shows_a_dialog_and_the_window_carries_on(
         sys.excepthook = previous
     window.step_article(1)
     qtbot.waitUntil(lambda: window.article_view.current_article_id is not None, timeout=5000)
+
+
+def test_reading_many_articles_keeps_none_alive(make_window: object, demo_path: Path,
+                                                qtbot: QtBot) -> None:
+    """A long reading session must not drain Python's references to None (see
+    test_qt_binding.py): a binding that drops one per void call aborts the window."""
+    window = make_window(demo_path)  # type: ignore[operator]
+    rows = window.headline_model.rowCount()
+    window.step_article(1)
+    wait_idle(qtbot, window)
+    before = sys.getrefcount(None)
+    opens = 0
+    for sweep in range(10):
+        for _ in range(rows - 1):
+            window.step_article(1 if sweep % 2 == 0 else -1)
+            expected = window.current_headline().id
+            qtbot.waitUntil(lambda shown=expected: window.article_view.current_article_id
+                            == shown, timeout=5000)
+            wait_idle(qtbot, window)
+            opens += 1
+    lost = before - sys.getrefcount(None)
+    assert lost < opens, f"None lost {lost} references over {opens} opened articles"
