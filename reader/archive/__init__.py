@@ -93,7 +93,11 @@ class Archive:
                 f"the archive {self.path} is read-only; it can be read but not changed")
         with translate_errors(self.path), self._writer.connect() as connection, \
                 connection.begin():
-            yield connection
+            try:
+                yield connection
+                fts.flush(connection)
+            finally:
+                fts.discard(connection)
 
     # --- articles --------------------------------------------------------------------------------
 
