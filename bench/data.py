@@ -26,6 +26,9 @@ NEEDLE_WORD = "zyzzogeton"  # 1 in 100,000
 PHRASE = ("silver", "harbour")  # the two words together, 1 in 100
 COMMON_EVERY, RARE_EVERY, NEEDLE_EVERY, PHRASE_EVERY = 10, 1_000, 100_000, 100
 PLANTED = frozenset({COMMON_WORD, RARE_WORD, NEEDLE_WORD, *PHRASE})
+#: One article in IMAGE_EVERY shows a figure, one of IMAGE_COUNT pictures (``image_png``) that
+#: the feed server serves; the src is root-relative, so it resolves against the feed's server.
+IMAGE_EVERY, IMAGE_COUNT = 3, 40
 
 _ONSETS = ["b", "c", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w",
            "br", "cl", "dr", "gr", "pl", "st", "tr", "sh", "ch", "th"]
@@ -121,6 +124,11 @@ class Corpus:
             paragraph[at:at] = words
         heading = " ".join(self._words(rng, rng.randint(3, 6))).capitalize()
         body = [f"<h2>{escape(heading)}</h2>"]
+        if index % IMAGE_EVERY == 0:
+            picture = index // IMAGE_EVERY % IMAGE_COUNT
+            body.append(f'<figure><img src="{image_path(picture)}" alt="{escape(heading)}" '
+                        f'width="640" height="360"><figcaption>{escape(heading)}</figcaption>'
+                        "</figure>")
         for paragraph in paragraphs:
             sentences = []
             for start in range(0, len(paragraph), 15):
@@ -147,6 +155,22 @@ class Corpus:
 
 
 FeedDocument = tuple[bytes, str]  # (body, content type)
+
+
+def image_path(picture: int) -> str:
+    return f"/images/{picture}.png"
+
+
+def image_png(picture: int) -> bytes:
+    """Picture number ``picture``: a 640×360 PNG in a colour of its own."""
+    import io
+
+    from PIL import Image
+
+    colour = ((picture * 67) % 256, (picture * 131) % 256, (picture * 29 + 90) % 256)
+    out = io.BytesIO()
+    Image.new("RGB", (640, 360), colour).save(out, "PNG")
+    return out.getvalue()
 
 
 def feed_count(articles: int) -> int:

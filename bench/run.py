@@ -19,7 +19,16 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from bench.data import ITEMS_PER_FEED, SEED, Corpus, feed_count, render_feed
+from bench.data import (
+    IMAGE_COUNT,
+    ITEMS_PER_FEED,
+    SEED,
+    Corpus,
+    feed_count,
+    image_path,
+    image_png,
+    render_feed,
+)
 from bench.queries import QUERY_NAMES, run_queries
 from reader.archive import Archive
 from reader.archive.articles import identity
@@ -64,7 +73,7 @@ def machine() -> dict[str, Any]:
 
 
 def serve_feeds(corpus: Corpus, feeds: int) -> tuple[Any, list[str]]:
-    """A loopback server (tests/feedserver.py) with every feed; (server, feed URLs)."""
+    """A loopback server (tests/feedserver.py) with every feed and picture; (server, feed URLs)."""
     tests = str(ROOT / "tests")
     if tests not in sys.path:
         sys.path.insert(0, tests)
@@ -79,6 +88,9 @@ def serve_feeds(corpus: Corpus, feeds: int) -> tuple[Any, list[str]]:
         server.add(f"/feeds/{feed}", body, content_type=content_type, etag=True,
                    last_modified=modified)
         urls.append(server.url(f"/feeds/{feed}"))
+    for picture in range(IMAGE_COUNT):
+        server.add(image_path(picture), image_png(picture), content_type="image/png",
+                   etag=True, last_modified=modified)
     return server, urls
 
 

@@ -69,6 +69,9 @@ def archive_image_uri(sha256_hex: str) -> str:
 
 # --- srcset -----------------------------------------------------------------------------------
 
+# Markup that could hold an image. Without any, both functions below return at once: parsing
+# a 5 KB body with lxml was 28% of a sync's CPU time on bodies that had no image at all.
+_MAY_HAVE_IMAGES = re.compile(r"<\s*(?:img|image|source|picture)", re.IGNORECASE)
 _DESCRIPTOR = re.compile(r"(\d+(?:\.\d+)?|\.\d+)([wxh])", re.ASCII)
 _SPACE = " \t\n\r\f"
 
@@ -208,6 +211,8 @@ def image_sources(html: str, base_url: str | None) -> list[str]:
     ``src``. Tracking pixels, ``data:`` URIs, images already in the archive and relative URLs
     that cannot be resolved (no ``base_url``) are left out. Never raises on bad markup.
     """
+    if not _MAY_HAVE_IMAGES.search(html):
+        return []
     try:
         root = parse_fragment(html)
     except FRAGMENT_ERRORS:
@@ -245,6 +250,8 @@ def rewrite_images(html: str, base_url: str | None, mapping: Mapping[str, str | 
     one image. No remote image URL is left. Bad markup that lxml cannot read loses its images
     rather than raising.
     """
+    if not _MAY_HAVE_IMAGES.search(html):
+        return html
     try:
         root = parse_fragment(html)
     except FRAGMENT_ERRORS:
