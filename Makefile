@@ -29,9 +29,12 @@ clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
 # The benchmark (bench/): a quick 20,000-article run, and the full 1,000,000-article one.
+# Both install newsboat (apt) when they can, for the side-by-side ingest figure.
 .PHONY: bench-quick bench
 bench-quick: setup
+	bash scripts/install_newsboat.sh
 	$(BIN)/python -m bench --articles 20000
 
 bench: setup
+	bash scripts/install_newsboat.sh
 	$(BIN)/python -m bench --articles 1000000
