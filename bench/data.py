@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import random
@@ -178,10 +179,23 @@ def feed_count(articles: int) -> int:
     return max(2, min(100, articles // ITEMS_PER_FEED))
 
 
+#: Where the feeds' articles and sites live, as a real feed's links point at a public site
+#: rather than at the server the feed came from (no article page is fetched: bodies are full).
+SITE_BASE = "https://bench.example"
+
+
 def render_feed(corpus: Corpus, feed: int, base_url: str,
                 items: int = ITEMS_PER_FEED) -> FeedDocument:
-    """Feed number ``feed`` (its articles are ``feed*items`` onwards); the format rotates."""
-    specs = [corpus.article(feed * items + n) for n in range(items)]
+    """Feed number ``feed`` (its articles are ``feed*items`` onwards); the format rotates.
+
+    ``base_url`` is the serving address (JSON Feed's ``feed_url``, and the pictures'); links go
+    to ``SITE_BASE``.
+    """
+    pictures = f'src="{base_url}/images/'
+    specs = [dataclasses.replace(spec, body_html=spec.body_html.replace('src="/images/', pictures))
+             for spec in (corpus.article(feed * items + n) for n in range(items))]
+    feed_url = f"{base_url}/feeds/{feed}"
+    base_url = SITE_BASE
     link = f"{base_url}/site/{feed}"
     title = f"Bench feed {feed}"
     kind = feed % 3
@@ -189,7 +203,8 @@ def render_feed(corpus: Corpus, feed: int, base_url: str,
         return _rss(specs, title, link, base_url), "application/rss+xml; charset=utf-8"
     if kind == 1:
         return _atom(specs, title, link, base_url, feed), "application/atom+xml; charset=utf-8"
-    return _json_feed(specs, title, link, base_url, feed), "application/feed+json"
+    return (_json_feed(specs, title, link, base_url, feed, feed_url),
+            "application/feed+json")
 
 
 def _article_url(base_url: str, spec: Spec) -> str:
@@ -237,12 +252,13 @@ def _atom(specs: Sequence[Spec], title: str, link: str, base_url: str, feed: int
     return "\n".join(out).encode()
 
 
-def _json_feed(specs: Sequence[Spec], title: str, link: str, base_url: str, feed: int) -> bytes:
+def _json_feed(specs: Sequence[Spec], title: str, link: str, base_url: str, feed: int,
+               feed_url: str) -> bytes:
     document = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": title,
         "home_page_url": link,
-        "feed_url": f"{base_url}/feeds/{feed}",
+        "feed_url": feed_url,
         "items": [{
             "id": spec.guid,
             "url": _article_url(base_url, spec),

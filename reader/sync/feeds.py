@@ -40,6 +40,7 @@ import feedparser
 
 from reader.errors import DocumentTooLarge, EmptyDocument, MalformedFeed, NotAFeed
 from reader.records import ArticleDraft, Enclosure
+from reader.sync import fastfeed
 from reader.sync.xmlguard import (
     MAX_FEED_BYTES,
     Prolog,
@@ -298,7 +299,9 @@ def _parse_xml(data: bytes, url: str | None, charset: str | None) -> ParsedFeed:
         raise NotAFeed("the document is an HTML page, not a feed", discover_feeds(text, url))
     if root == "opml":
         raise NotAFeed("the document is an OPML subscription list, not a feed")
-    result = _run_feedparser(text)
+    # The fast tier reads only documents that decoded cleanly; anything recovered goes to
+    # feedparser, whose lenient reading the warnings describe.
+    result = (None if warnings else fastfeed.parse(text)) or _run_feedparser(text)
     _refuse_non_feeds(result, text, prolog, url)
     if result.get("bozo"):
         _refuse_truncated(result, text, prolog)
