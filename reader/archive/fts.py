@@ -17,6 +17,7 @@ just forgets it.
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -31,15 +32,19 @@ def _in_batches(ids: Collection[int]) -> list[list[int]]:
     return [ordered[i : i + _BATCH] for i in range(0, len(ordered), _BATCH)]
 
 
-def _rows(connection: Connection, article_ids: Collection[int]) -> list[tuple[object, ...]]:
+def _rows(connection: Connection, article_ids: Collection[int]) -> list[tuple[Any, ...]]:
     sql = RawSql(connection)
-    rows: list[tuple[object, ...]] = []
+    rows: list[tuple[Any, ...]] = []
     for batch in _in_batches(article_ids):
         marks = ",".join("?" * len(batch))
         rows.extend(sql.run(
             f"SELECT order_key, {_COLUMNS} FROM article_search_text "
             f"WHERE article_id IN ({marks})", tuple(batch)).fetchall())
     return rows
+
+
+def _by_rowid(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return sorted(rows, key=lambda row: int(row[0]))
 
 
 # The rows are read first and then inserted as plain values: an INSERT ... SELECT from the
@@ -62,7 +67,8 @@ def unindex(connection: Connection, article_ids: Collection[int]) -> None:
         pending.pop(article_id, None)
     RawSql(connection).many(
         f"INSERT INTO articles_fts (articles_fts, rowid, {_COLUMNS}) "
-        f"VALUES ('delete', ?, ?, ?, ?, ?, ?)", _rows(connection, indexed))
+        f"VALUES ('delete', ?, ?, ?, ?, ?, ?)",
+        _by_rowid(_rows(connection, indexed)))
 
 
 def index(connection: Connection, article_ids: Collection[int]) -> None:
@@ -75,9 +81,12 @@ def flush(connection: Connection) -> None:
     """Add the terms of every article ``index`` noted in this transaction (before commit)."""
     pending = connection.info.pop(_PENDING, None)
     if pending:
+        # In rowid (order key) order: FTS5 writes its pending terms out as a new segment
+        # whenever a rowid is lower than the one before, so unsorted rows (order keys are
+        # publication times, in no particular order) cost 490 µs an article instead of 274.
         RawSql(connection).many(
             f"INSERT INTO articles_fts (rowid, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-            _rows(connection, pending))
+            _by_rowid(_rows(connection, pending)))
 
 
 def discard(connection: Connection) -> None:
