@@ -30,9 +30,8 @@ from reader.render.images import (
     MAX_IMAGE_BYTES,
     StoredImage,
     archive_image_uri,
-    image_sources,
+    find_images,
     prepare_image,
-    rewrite_images,
 )
 from reader.sync.extract import MAX_PAGE_BYTES, extract_article
 from reader.sync.feeds import parse_feed
@@ -126,7 +125,8 @@ def _local_images(body: str, folder: Path) -> tuple[str, dict[str, StoredImage]]
     mapping: dict[str, str | None] = {}
     kept: dict[str, StoredImage] = {}
     root = folder.resolve()
-    for url in image_sources(body, LOCAL_BASE):
+    found = find_images(body, LOCAL_BASE)
+    for url in found.sources:
         image = None
         if url.startswith(LOCAL_BASE):
             path = (root / unquote(urlsplit(url).path).lstrip("/")).resolve()
@@ -139,7 +139,7 @@ def _local_images(body: str, folder: Path) -> tuple[str, dict[str, StoredImage]]
         mapping[url] = None if image is None else archive_image_uri(image.sha256)
         if image is not None:
             kept[image.sha256] = image
-    return rewrite_images(body, LOCAL_BASE, mapping), kept
+    return found.rewrite(mapping), kept
 
 
 def _with_local_images(path: Path, drafts: Sequence[ArticleDraft],

@@ -30,9 +30,8 @@ from reader.render.images import (
     MAX_IMAGE_BYTES,
     StoredImage,
     archive_image_uri,
-    image_sources,
+    find_images,
     prepare_image,
-    rewrite_images,
 )
 from reader.render.plaintext import html_to_text
 from reader.sync.extract import extract_article
@@ -120,12 +119,13 @@ def localise_images(body: str, base_url: str | None, fetcher: Fetcher,
     """
     mapping: dict[str, str | None] = {}
     kept: dict[str, StoredImage] = {}
-    for index, url in enumerate(image_sources(body, base_url)):
+    found = find_images(body, base_url)
+    for index, url in enumerate(found.sources):
         image = cache.get(url, fetcher) if index < MAX_IMAGES_PER_ARTICLE else None
         mapping[url] = None if image is None else archive_image_uri(image.sha256)
         if image is not None:
             kept[image.sha256] = image
-    return rewrite_images(body, base_url, mapping), kept
+    return found.rewrite(mapping), kept
 
 
 def full_text(draft: ArticleDraft, fetcher: Fetcher) -> ArticleDraft:
