@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -283,17 +284,26 @@ def test_reading_many_articles_keeps_none_alive(make_window: object, demo_path: 
     test_qt_binding.py): a binding that drops one per void call aborts the window."""
     window = make_window(demo_path)  # type: ignore[operator]
     rows = window.headline_model.rowCount()
-    window.step_article(1)
-    wait_idle(qtbot, window)
-    before = sys.getrefcount(None)
-    opens = 0
-    for sweep in range(10):
+
+    def sweep(step: int) -> int:
         for _ in range(rows - 1):
-            window.step_article(1 if sweep % 2 == 0 else -1)
+            window.step_article(step)
             expected = window.current_headline().id
             qtbot.waitUntil(lambda shown=expected: window.article_view.current_article_id
                             == shown, timeout=5000)
             wait_idle(qtbot, window)
-            opens += 1
-    lost = before - sys.getrefcount(None)
+        return rows - 1
+
+    window.step_article(1)
+    sweep(1)  # warm up: caches fill, and earlier tests' widgets finish being deleted
+    sweep(-1)
+    QApplication.processEvents()
+    gc.collect()
+    gc.disable()  # a collection now would free unrelated objects that refer to None
+    try:
+        before = sys.getrefcount(None)
+        opens = sum(sweep(1 if n % 2 == 0 else -1) for n in range(10))
+        lost = before - sys.getrefcount(None)
+    finally:
+        gc.enable()
     assert lost < opens, f"None lost {lost} references over {opens} opened articles"
