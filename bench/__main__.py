@@ -4,4 +4,5 @@ import sys
 
 from bench.run import main
 
-sys.exit(main())
+if __name__ == "__main__":  # sync's worker processes re-import the main module
+    sys.exit(main())

@@ -133,6 +133,10 @@ class NotAFeed(FeedError):
         super().__init__(message)
         self.alternates = alternates
 
+    def __reduce__(self) -> tuple[type[NotAFeed], tuple[str, tuple[str, ...]]]:
+        # Pickled across sync's worker processes: keep the alternates, not only the message.
+        return type(self), (str(self), self.alternates)
+
 
 # --- the network ------------------------------------------------------------------------------
 

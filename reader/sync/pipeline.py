@@ -11,7 +11,6 @@ others carry on. Shaped after Miniflux's ``RefreshFeed`` (see shared/STYLE.md).
 from __future__ import annotations
 
 import dataclasses
-import re
 import sys
 import threading
 import traceback
@@ -19,7 +18,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from reader.archive import Archive, articles, sources
 from reader.archive import images as archive_images
@@ -34,19 +33,18 @@ from reader.render.images import (
     prepare_image,
 )
 from reader.render.plaintext import html_to_text
+from reader.sync import cpu
+from reader.sync.cpu import CpuPool
 from reader.sync.extract import extract_article
-from reader.sync.feeds import parse_feed
 from reader.sync.fetch import Fetcher, FetchResult
 
 SyncStatus = Literal["ok", "not_modified", "failed"]
 #: Progress callback: (sources done, sources in all, the source just finished or None).
 Progress = Callable[[int, int, "SyncReport | None"], None]
 
-#: An entry with fewer words than this is a summary: its page is fetched for the full text.
-SUMMARY_WORDS = 120
 MAX_IMAGES_PER_ARTICLE = 40
 DEFAULT_WORKERS = 4
-_WORDS = re.compile(r"\w+")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +105,21 @@ class ImageCache:
 
 def is_summary(draft: ArticleDraft) -> bool:
     """True when an entry is shorter than a few sentences: its page holds the article."""
-    return len(_WORDS.findall(html_to_text(draft.body_html))) < SUMMARY_WORDS
+    return cpu.is_summary(draft.body_html)
+
+
+def download_images(urls: Sequence[str], fetcher: Fetcher, cache: ImageCache
+                    ) -> tuple[dict[str, str | None], dict[str, StoredImage]]:
+    """Each URL's ``archive-image:`` URI (None when it cannot be had, or is past the per-
+    article cap), and the images to store, by hash."""
+    mapping: dict[str, str | None] = {}
+    kept: dict[str, StoredImage] = {}
+    for index, url in enumerate(urls):
+        image = cache.get(url, fetcher) if index < MAX_IMAGES_PER_ARTICLE else None
+        mapping[url] = None if image is None else archive_image_uri(image.sha256)
+        if image is not None:
+            kept[image.sha256] = image
+    return mapping, kept
 
 
 def localise_images(body: str, base_url: str | None, fetcher: Fetcher,
@@ -117,14 +129,8 @@ def localise_images(body: str, base_url: str | None, fetcher: Fetcher,
     An image that cannot be had (or one past the per-article cap) becomes a placeholder: the
     stored body never refers to the network.
     """
-    mapping: dict[str, str | None] = {}
-    kept: dict[str, StoredImage] = {}
     found = find_images(body, base_url)
-    for index, url in enumerate(found.sources):
-        image = cache.get(url, fetcher) if index < MAX_IMAGES_PER_ARTICLE else None
-        mapping[url] = None if image is None else archive_image_uri(image.sha256)
-        if image is not None:
-            kept[image.sha256] = image
+    mapping, kept = download_images(found.sources, fetcher, cache)
     return found.rewrite(mapping), kept
 
 
@@ -149,31 +155,47 @@ def full_text(draft: ArticleDraft, fetcher: Fetcher) -> ArticleDraft:
 
 
 def prepare_source(archive: Archive, target: SyncTarget, fetcher: Fetcher,
-                   cache: ImageCache) -> SourceUpdate:
-    """Fetch, parse and prepare one source's new and changed entries (no writes)."""
+                   cache: ImageCache, pool: CpuPool | None = None) -> SourceUpdate:
+    """Fetch, parse and prepare one source's new and changed entries (no writes).
+
+    The CPU-bound steps (``cpu.read_feed``, ``cpu.finish_bodies``) run in ``pool``'s worker
+    processes when there is one; the network and the archive are used from this thread.
+    """
     fetched = fetcher.fetch(target.url, etag=target.etag, last_modified=target.last_modified,
                             accept=FEED_ACCEPT)
     update = SourceUpdate(target, fetched)
     if fetched.not_modified:
         return update
-    feed = parse_feed(fetched.content, fetched.url, fetched.content_type)
-    update.title = feed.title or None
-    update.site_url = feed.site_url
-    drafts = [(draft, articles.identity(draft)) for draft in feed.entries]
-    known, tombstoned = archive.known_entries(target.id, [guid for _, (guid, _) in drafts])
-    for draft, (guid, content_hash) in drafts:
+    run = pool.run if pool is not None else _run_here
+    read = run(cpu.read_feed, fetched.content, fetched.url, fetched.content_type)
+    update.title = read.feed.title or None
+    update.site_url = read.feed.site_url
+    known, tombstoned = archive.known_entries(target.id, [guid for guid, _ in read.identities])
+    jobs: list[cpu.BodyJob] = []
+    kept: list[tuple[ArticleDraft, tuple[str, str], tuple[str, ...]]] = []
+    for index, draft in enumerate(read.feed.entries):
+        guid, content_hash = read.identities[index]
         if guid in tombstoned or known.get(guid) == content_hash:
             continue
-        entry = draft
-        if target.full_text == "always" or (target.full_text == "auto" and is_summary(draft)):
+        entry, urls = draft, read.image_urls[index]
+        if target.full_text == "always" or (target.full_text == "auto"
+                                            and read.summaries[index]):
             entry = full_text(draft, fetcher)
-        body, images = localise_images(entry.body_html, entry.url or fetched.url, fetcher, cache)
+            if entry is not draft:
+                urls = tuple(find_images(entry.body_html, entry.url or fetched.url).sources)
+        mapping, images = download_images(urls, fetcher, cache)
         update.images.update(images)
-        tagged = dataclasses.replace(entry, tags=(*entry.tags, *target.tags))
-        cleaned = articles.clean_body(body, entry.url)  # nh3 releases the GIL: runs in parallel
-        update.entries.append(PreparedEntry(tagged, (guid, content_hash), cleaned,
-                                            tuple(images)))
+        jobs.append(cpu.BodyJob(entry.body_html, entry.url or fetched.url, mapping, entry.url))
+        kept.append((dataclasses.replace(entry, tags=(*entry.tags, *target.tags)),
+                     (guid, content_hash), tuple(images)))
+    cleaned = run(cpu.finish_bodies, jobs) if jobs else []
+    update.entries.extend(PreparedEntry(draft, known_id, body, hashes)
+                          for (draft, known_id, hashes), body in zip(kept, cleaned, strict=True))
     return update
+
+
+def _run_here(function: Callable[..., T], *args: Any) -> T:
+    return function(*args)
 
 
 FEED_ACCEPT = ("application/atom+xml, application/rss+xml, application/feed+json, "
@@ -224,12 +246,15 @@ def record_failure(archive: Archive, target: SyncTarget, error: BaseException,
 
 def sync(archive: Archive, source_ids: Sequence[int] | None = None, *,
          fetcher: Fetcher | None = None, progress: Progress | None = None,
-         cancel: threading.Event | None = None, workers: int = DEFAULT_WORKERS) -> list[SyncReport]:
+         cancel: threading.Event | None = None, workers: int = DEFAULT_WORKERS,
+         processes: int | None = None) -> list[SyncReport]:
     """Sync feeds (all due ones, or exactly ``source_ids``); one report per source, by id.
 
-    Fetching runs on ``workers`` threads (the Fetcher also bounds requests per host); the
-    calling thread is the only writer. ``cancel`` stops the run between sources: sources not
-    finished by then are reported as failed with the reason "cancelled".
+    Fetching runs on ``workers`` threads (the Fetcher also bounds requests per host); parsing
+    and cleaning on ``processes`` worker processes (None: ``CpuPool.size_for`` the number of
+    sources; 0: on the fetching threads); the calling thread is the only writer. ``cancel``
+    stops the run between sources: sources not finished by then are reported as failed with
+    the reason "cancelled".
     """
     now = datetime.now(UTC)
     targets, skipped = archive.sync_targets(source_ids, now)
@@ -239,10 +264,12 @@ def sync(archive: Archive, source_ids: Sequence[int] | None = None, *,
     client = fetcher or Fetcher()
     cache = ImageCache()
     total = len(targets)
+    wanted = CpuPool.size_for(total) if processes is None else processes
+    cpu_pool = CpuPool(wanted) if wanted > 0 and total > 0 else None
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="sync")
     try:
         futures: dict[Future[SourceUpdate], SyncTarget] = {
-            pool.submit(prepare_source, archive, target, client, cache): target
+            pool.submit(prepare_source, archive, target, client, cache, cpu_pool): target
             for target in targets}
         done_ids: set[int] = set()
         for future in as_completed(futures):
@@ -263,6 +290,8 @@ def sync(archive: Archive, source_ids: Sequence[int] | None = None, *,
                                           title=target.title))
     finally:
         pool.shutdown(wait=not (cancel is not None and cancel.is_set()), cancel_futures=True)
+        if cpu_pool is not None:
+            cpu_pool.close(wait=not (cancel is not None and cancel.is_set()))
         if own_fetcher:
             client.close()
     return sorted(reports, key=lambda report: report.source_id)

@@ -1,0 +1,127 @@
+"""The CPU-bound half of a sync — reading a feed, rewriting and cleaning its bodies — as plain
+functions of picklable values, so a large sync can run them in worker processes.
+
+Parsing, lxml and the text pass hold the GIL: on threads alone they took turns with the writer
+and with each other, and a 100-feed sync used one of the machine's cores. ``CpuPool`` runs
+them in processes when a sync has enough sources to pay for starting them (about half a
+second each: the parsers and sanitizer are imported afresh); otherwise, and wherever
+``pool`` is None, the same functions run on the calling thread.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from reader.archive import articles
+from reader.archive.articles import CleanBody
+from reader.render.images import find_images
+from reader.render.plaintext import html_to_text
+from reader.sync.feeds import ParsedFeed, parse_feed
+
+T = TypeVar("T")
+
+#: An entry with fewer words than this is a summary: its page is fetched for the full text.
+SUMMARY_WORDS = 120
+#: A sync of fewer sources than this stays on threads: the processes would not pay for
+#: themselves (each costs about half a second of start-up).
+PROCESS_THRESHOLD = 8
+_WORDS = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class ReadFeed:
+    """A parsed feed with what the writer and the downloader need to know of each entry."""
+
+    feed: ParsedFeed
+    #: ``articles.identity`` of each entry as it arrived (guid, content hash).
+    identities: tuple[tuple[str, str], ...]
+    #: Whether each entry is only a summary (see ``is_summary``).
+    summaries: tuple[bool, ...]
+    #: The image URLs each entry's body shows (``find_images``), resolved against its URL,
+    #: else the feed's.
+    image_urls: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BodyJob:
+    """One body to finish: its images pointed into the archive, then sanitized to text."""
+
+    body_html: str
+    base_url: str | None
+    mapping: Mapping[str, str | None]
+    entry_url: str | None
+
+
+def is_summary(body_html: str) -> bool:
+    """True when an entry is shorter than a few sentences: its page holds the article."""
+    return len(_WORDS.findall(html_to_text(body_html))) < SUMMARY_WORDS
+
+
+def read_feed(content: bytes, url: str | None, content_type: str | None) -> ReadFeed:
+    feed = parse_feed(content, url, content_type)
+    return ReadFeed(
+        feed=feed,
+        identities=tuple(articles.identity(draft) for draft in feed.entries),
+        summaries=tuple(is_summary(draft.body_html) for draft in feed.entries),
+        image_urls=tuple(tuple(find_images(draft.body_html, draft.url or url).sources)
+                         for draft in feed.entries),
+    )
+
+
+def finish_bodies(jobs: Sequence[BodyJob]) -> list[CleanBody]:
+    return [articles.clean_body(find_images(job.body_html, job.base_url).rewrite(job.mapping),
+                                job.entry_url)
+            for job in jobs]
+
+
+class CpuPool:
+    """Worker processes for ``read_feed`` and ``finish_bodies``; ``run`` waits for the result
+    (the calling sync thread has nothing else to do meanwhile, and waiting frees the GIL)."""
+
+    def __init__(self, processes: int) -> None:
+        self._processes = processes
+        self._pool: ProcessPoolExecutor | None = None
+        self._broken = False
+        self._lock = threading.Lock()
+
+    def _started(self) -> ProcessPoolExecutor:
+        """The pool, started on first use: a sync where every feed answers 304 starts none."""
+        with self._lock:
+            if self._pool is None:
+                # spawn, not fork: the window's process has Qt and a dozen threads, which a
+                # fork would copy mid-flight.
+                self._pool = ProcessPoolExecutor(max_workers=self._processes,
+                                                 mp_context=multiprocessing.get_context("spawn"))
+            return self._pool
+
+    @staticmethod
+    def size_for(sources: int) -> int:
+        """Processes worth starting for a sync of ``sources``: none for a few sources; else
+        one fewer than the cores (the writer keeps one), at least one."""
+        if sources < PROCESS_THRESHOLD:
+            return 0
+        return max(1, min(4, (os.cpu_count() or 2) - 1))
+
+    def run(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` in a worker process; on this thread if the pool broke (a worker
+        killed, or a host script that spawned processes cannot re-import), so a sync never
+        fails for want of processes."""
+        if not self._broken:
+            try:
+                return self._started().submit(function, *args).result()
+            except BrokenProcessPool:
+                self._broken = True
+        return function(*args)
+
+    def close(self, *, wait: bool = True) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=wait, cancel_futures=True)

@@ -1,0 +1,96 @@
+"""A large sync parses and cleans in worker processes: same archive, same errors, never stuck."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from feedserver import FeedServer
+from test_sync import png, rss, story
+
+from reader.archive import Archive
+from reader.errors import NotAFeed
+from reader.sync import cpu
+from reader.sync.cpu import PROCESS_THRESHOLD, CpuPool
+from reader.sync.opml import OutlineFeed
+from reader.sync.pipeline import sync
+from reader.sync.subscribe import subscribe_outlines
+
+FEEDS = PROCESS_THRESHOLD + 2
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FeedServer]:
+    with FeedServer() as started:
+        started.add("/img/red.png", png(), content_type="image/png")
+        for feed in range(FEEDS):
+            started.add(f"/feed/{feed}.xml", rss([story(feed * 10 + n, started)
+                                                  for n in range(3)], title=f"Feed {feed}"))
+        started.add("/broken.xml", b"<rss version='2.0'><channel><title>cut",
+                    content_type="application/rss+xml")
+        started.add("/page.html", b"<!doctype html><html><head><title>P</title></head>"
+                    b"<body><p>Not a feed</p></body></html>", content_type="text/html")
+        yield started
+
+
+def synced(path: Path, server: FeedServer, processes: int | None) -> dict[str, Any]:
+    """Sync every feed into a fresh archive; what a reader would see of the result."""
+    urls = [server.url(f"/feed/{feed}.xml") for feed in range(FEEDS)]
+    urls += [server.url("/broken.xml"), server.url("/page.html")]
+    with Archive.open(path) as archive:
+        subscribe_outlines(archive, [OutlineFeed(url, None, None, ()) for url in urls])
+        reports = sync(archive, processes=processes)
+        rows = []
+        for headline in archive.headlines(limit=1000).rows:
+            article = archive.article(headline.id)
+            rows.append((article.title, article.body_html, article.body_text, article.tags,
+                         article.published))
+        archive.check()
+    return {"reports": sorted((r.url, r.status, r.new, r.error) for r in reports),
+            "articles": sorted(rows, key=lambda row: row[0])}
+
+
+def test_processes_and_threads_store_the_same_archive(tmp_path: Path,
+                                                      server: FeedServer) -> None:
+    in_processes = synced(tmp_path / "processes.db", server, processes=1)
+    on_threads = synced(tmp_path / "threads.db", server, processes=0)
+    assert in_processes == on_threads
+    assert len(in_processes["articles"]) == FEEDS * 3
+    assert all("archive-image:" in body for _, body, *_ in in_processes["articles"])
+    errors = {url.rsplit("/", 1)[1]: error for url, status, _, error in in_processes["reports"]
+              if status == "failed"}
+    assert set(errors) == {"broken.xml", "page.html"}
+    assert "truncated" in errors["broken.xml"]
+    assert "HTML page" in errors["page.html"]
+
+
+def test_a_large_sync_starts_processes_and_a_small_one_does_not() -> None:
+    assert CpuPool.size_for(PROCESS_THRESHOLD - 1) == 0
+    assert CpuPool.size_for(PROCESS_THRESHOLD) >= 1
+
+
+def test_not_a_feed_keeps_its_alternates_across_processes() -> None:
+    error = pickle.loads(pickle.dumps(NotAFeed("an HTML page", ("https://a.example/feed",))))
+    assert isinstance(error, NotAFeed)
+    assert str(error) == "an HTML page"
+    assert error.alternates == ("https://a.example/feed",)
+
+
+def _dies_in_a_worker(value: int) -> int:
+    if multiprocessing.parent_process() is not None:
+        os._exit(3)  # a worker killed mid-task (out of memory, a crash in a C library)
+    return value * 2
+
+
+def test_a_broken_pool_falls_back_to_this_thread() -> None:
+    pool = CpuPool(1)
+    try:
+        assert pool.run(_dies_in_a_worker, 21) == 42
+        assert pool.run(cpu.is_summary, "<p>short</p>") is True
+    finally:
+        pool.close()
