@@ -3,7 +3,9 @@
 The command line is the ``broadsheet`` command (``reader.cli``).
 """
 
-from ui.app import run
-
 if __name__ == "__main__":
+    # Imported here, not above: a large sync's worker processes re-import this file, and have
+    # no use for Qt.
+    from ui.app import run
+
     run()

@@ -16,7 +16,7 @@ from reader.archive.engine import (
     _alembic_config,
     create_archive_file,
     known_revisions,
-    make_engine,
+    migration_engine,
 )
 from reader.errors import ArchiveCorrupt, ArchiveTooNew, NotAnArchive
 
@@ -45,12 +45,16 @@ def test_migrated_schema_matches_the_models(archive: Archive) -> None:
 
     from reader.archive.schema import Base
 
-    with archive.reading() as connection:
-        context = MigrationContext.configure(connection)
-        differences = [
-            diff for diff in compare_metadata(context, Base.metadata)
-            if not (diff[0] == "remove_table" and diff[1].name.startswith("articles_fts"))
-        ]
+    engine = migration_engine(archive.path)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection)
+            differences = [
+                diff for diff in compare_metadata(context, Base.metadata)
+                if not (diff[0] == "remove_table" and diff[1].name.startswith("articles_fts"))
+            ]
+    finally:
+        engine.dispose()
     assert differences == []
 
 
@@ -106,8 +110,8 @@ def test_archive_from_a_newer_broadsheet_is_refused(archive_path: Path) -> None:
 
 def test_older_archive_is_backed_up_then_migrated(archive_path: Path) -> None:
     create_archive_file(archive_path)
-    engine = make_engine(archive_path, read_only=False)
-    with engine.connect().execution_options(broadsheet_write=True) as connection:
+    engine = migration_engine(archive_path)
+    with engine.connect() as connection:
         with connection.begin():
             command.upgrade(_alembic_config(connection), "0001")
         with connection.begin():

@@ -15,9 +15,9 @@ from drafts import make_draft
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
-from sqlalchemy import Connection
 
 from reader.archive import Archive
+from reader.archive.database import Connection
 
 TAG_NAMES = st.sampled_from(["News", "news", "Sport", "Sahel", "East Africa", "x"])
 

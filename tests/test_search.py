@@ -180,17 +180,12 @@ def test_keyset_paging_visits_every_article_once(archive: Archive) -> None:
 def test_headline_pages_never_read_bodies(archive: Archive) -> None:
     archive.store([make_draft(n) for n in range(5)])
     statements: list[str] = []
-    from sqlalchemy import event
-
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
-
-    event.listen(archive._engine, "before_cursor_execute", record)
+    archive._database.tracer = statements.append
     try:
         for query in ["", "article", "tag:x", "is:unread", "article sort:relevance"]:
             archive.headlines(query)
     finally:
-        event.remove(archive._engine, "before_cursor_execute", record)
+        archive._database.tracer = None
     assert statements
     assert not [s for s in statements if "article_bodies" in s or "OFFSET" in s.upper()]
 

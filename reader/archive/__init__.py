@@ -15,10 +15,10 @@ from datetime import datetime
 from pathlib import Path
 
 import platformdirs
-from sqlalchemy import Connection, Engine
 
 from reader.archive import articles, fts, images, search, sources, tags
-from reader.archive.engine import open_engine, translate_errors
+from reader.archive.database import Connection, Database
+from reader.archive.engine import open_database, translate_errors
 from reader.archive.sources import SyncTarget
 from reader.errors import ArchiveReadOnly
 from reader.query import Query, parse_query
@@ -48,27 +48,27 @@ def default_archive_path(explicit: str | os.PathLike[str] | None = None) -> Path
 class Archive:
     """An open archive. Thread-safe: every call takes its own pooled connection."""
 
-    def __init__(self, path: Path, engine: Engine, read_only: bool,
+    def __init__(self, path: Path, database: Database, read_only: bool,
                  backup_path: Path | None = None) -> None:
         self.path = path
         self.read_only = read_only
         #: The copy made before the last schema migration, if this open migrated.
         self.backup_path = backup_path
-        self._engine = engine
-        self._writer = engine.execution_options(broadsheet_write=True)
+        self._database = database
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None) -> Archive:
-        """Open or create the archive; see ``engine.open_engine`` for what it refuses."""
+        """Open or create the archive; see ``engine.open_database`` for what it refuses."""
         resolved = default_archive_path(path)
-        engine, read_only, backup_path = open_engine(resolved)
-        return cls(resolved, engine, read_only, backup_path)
+        database, read_only, backup_path = open_database(resolved)
+        return cls(resolved, database, read_only, backup_path)
 
     def close(self) -> None:
         if not self.read_only:
-            with contextlib.suppress(Exception), self._engine.connect() as connection:
+            with contextlib.suppress(Exception), \
+                    self._database.transaction(write=True) as connection:
                 connection.exec_driver_sql("PRAGMA optimize")
-        self._engine.dispose()
+        self._database.dispose()
 
     def __enter__(self) -> Archive:
         return self
@@ -81,8 +81,8 @@ class Archive:
     @contextlib.contextmanager
     def reading(self) -> Iterator[Connection]:
         """A read transaction: one consistent snapshot for several queries."""
-        with translate_errors(self.path), self._engine.connect() as connection, \
-                connection.begin():
+        with translate_errors(self.path), \
+                self._database.transaction(write=False) as connection:
             yield connection
 
     @contextlib.contextmanager
@@ -91,8 +91,8 @@ class Archive:
         if self.read_only:
             raise ArchiveReadOnly(
                 f"the archive {self.path} is read-only; it can be read but not changed")
-        with translate_errors(self.path), self._writer.connect() as connection, \
-                connection.begin():
+        with translate_errors(self.path), \
+                self._database.transaction(write=True) as connection:
             try:
                 yield connection
                 fts.flush(connection)

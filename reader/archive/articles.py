@@ -12,9 +12,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from reader.archive import fts, images, tags
+from reader.archive.database import Connection
 from reader.archive.rawsql import RawSql
 from reader.archive.timestamps import from_micros, to_micros
 from reader.errors import ArticleNotFound

@@ -10,14 +10,12 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, exc
-from sqlalchemy.pool import NullPool
-
+from reader.archive.database import Connection, Database
 from reader.errors import (
     ArchiveBusy,
     ArchiveCorrupt,
@@ -27,6 +25,9 @@ from reader.errors import (
     ArchiveUnavailable,
     NotAnArchive,
 )
+
+if TYPE_CHECKING:
+    import sqlalchemy
 
 #: ``PRAGMA application_id`` of every Broadsheet archive: "BSHT".
 APPLICATION_ID = 0x42534854
@@ -71,42 +72,32 @@ def _is_writable(path: Path) -> bool:
     return os.access(path, os.W_OK) and os.access(folder, os.W_OK | os.X_OK)
 
 
-def make_engine(path: Path, *, read_only: bool) -> Engine:
-    """An engine whose connections have the archive's PRAGMAs and honest transactions.
-
-    Python 3.11's sqlite3 module begins transactions on its own and not before SELECTs; the
-    "connect"/"begin" event pair recommended in SQLAlchemy's SQLite dialect docs ("Serializable
-    isolation / Savepoints / Transactional DDL") hands BEGIN to us. Writers ask for BEGIN
-    IMMEDIATE (execution option ``broadsheet_write``), so a busy archive is reported when the
-    transaction starts, not halfway through it.
-    """
+def connector(path: Path, *, read_only: bool) -> Callable[[], sqlite3.Connection]:
+    """A function making connections with the archive's PRAGMAs, in autocommit mode: BEGIN
+    is ``Database.transaction``'s, so a writer's BEGIN IMMEDIATE reports a busy archive when
+    the transaction starts, not halfway through it (Python 3.11's sqlite3 module would begin
+    transactions on its own, and not before SELECTs)."""
     timeout_ms = busy_timeout_ms()
     if read_only:
         uri = f"{path.resolve().as_uri()}?mode=ro"
 
-        def connect() -> sqlite3.Connection:
+        def open_read_only() -> sqlite3.Connection:
             try:
-                connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                connection = sqlite3.connect(uri, uri=True, check_same_thread=False,
+                                             isolation_level=None)
                 connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
                 return connection
             except sqlite3.OperationalError:
                 # A read-only WAL archive needs its -shm file; when it cannot be created, the
                 # SQLite docs ("WAL databases on read-only media") say to open it immutable.
-                return sqlite3.connect(f"{uri}&immutable=1", uri=True, check_same_thread=False)
+                return sqlite3.connect(f"{uri}&immutable=1", uri=True, check_same_thread=False,
+                                       isolation_level=None)
 
-        engine = create_engine("sqlite://", creator=connect, poolclass=NullPool)
-    else:
-        engine = create_engine(
-            f"sqlite:///{path}",
-            connect_args={"check_same_thread": False, "timeout": timeout_ms / 1000},
-            pool_size=4,
-            max_overflow=8,
-        )
+        return open_read_only
 
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
+    def open_read_write() -> sqlite3.Connection:
+        connection = sqlite3.connect(path, timeout=timeout_ms / 1000, check_same_thread=False,
+                                     isolation_level=None)
         # 16 MB of page cache per connection and no mmap: memory-mapped pages count in the
         # window's resident memory (412 MB against 160 MB after scrolling 10,000 headlines on
         # a 100,000-article archive) and made no measurable difference to query times.
@@ -123,13 +114,28 @@ def make_engine(path: Path, *, read_only: bool) -> Engine:
             "wal_autocheckpoint = 16384",
             f"journal_size_limit = {64 * 2**20}",
         ):
-            cursor.execute(f"PRAGMA {pragma}")
-        cursor.close()
+            connection.execute(f"PRAGMA {pragma}")
+        return connection
+
+    return open_read_write
+
+
+def make_database(path: Path, *, read_only: bool) -> Database:
+    return Database(connector(path, read_only=read_only))
+
+
+def migration_engine(path: Path) -> sqlalchemy.Engine:
+    """A SQLAlchemy engine for Alembic (the only user of SQLAlchemy at run time), whose
+    transactions begin IMMEDIATE like every other writer's."""
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine("sqlite://", creator=connector(path, read_only=False),
+                           poolclass=NullPool)
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection: Connection) -> None:
-        immediate = connection.get_execution_options().get("broadsheet_write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    def _on_begin(connection: sqlalchemy.Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -162,7 +168,7 @@ def stored_revision(connection: Connection) -> str | None:
     return str(version) if version is not None else None
 
 
-def _alembic_config(connection: Connection) -> Any:
+def _alembic_config(connection: sqlalchemy.Connection | None) -> Any:
     from alembic.config import Config
 
     config = Config()
@@ -175,18 +181,21 @@ def known_revisions() -> list[str]:
     """Revisions from oldest to newest, read from the migration scripts."""
     from alembic.script import ScriptDirectory
 
-    config = _alembic_config(None)  # type: ignore[arg-type]
+    config = _alembic_config(None)
     scripts = ScriptDirectory.from_config(config)
     return [script.revision for script in reversed(list(scripts.walk_revisions()))]
 
 
-def upgrade(engine: Engine, target: str = "head") -> None:
+def upgrade(path: Path, target: str = "head") -> None:
     """Run the migrations up to ``target`` in one write transaction."""
     from alembic import command
 
-    writer = engine.execution_options(broadsheet_write=True)
-    with writer.connect() as connection, connection.begin():
-        command.upgrade(_alembic_config(connection), target)
+    engine = migration_engine(path)
+    try:
+        with engine.connect() as connection, connection.begin():
+            command.upgrade(_alembic_config(connection), target)
+    finally:
+        engine.dispose()
 
 
 def backup(path: Path) -> Path:
@@ -207,11 +216,12 @@ def backup(path: Path) -> Path:
     return target
 
 
-def open_engine(path: Path) -> tuple[Engine, bool, Path | None]:
+def open_database(path: Path) -> tuple[Database, bool, Path | None]:
     """Open (creating or migrating as needed) the archive at ``path``.
 
-    Returns the engine, whether it is read-only, and the backup made before a migration.
-    Raises NotAnArchive, ArchiveTooNew, ArchiveCorrupt, ArchiveUnavailable, ArchiveBusy.
+    Returns its connection pool, whether it is read-only, and the backup made before a
+    migration. Raises NotAnArchive, ArchiveTooNew, ArchiveCorrupt, ArchiveUnavailable,
+    ArchiveBusy.
     """
     exists = identify(path)
     if not exists:
@@ -219,14 +229,14 @@ def open_engine(path: Path) -> tuple[Engine, bool, Path | None]:
             raise ArchiveReadOnly(f"cannot create an archive in read-only {path}")
         create_archive_file(path)
     read_only = not _is_writable(path)
-    engine = make_engine(path, read_only=read_only)
+    database = make_database(path, read_only=read_only)
     backup_path: Path | None = None
     try:
-        with translate_errors(path), engine.connect() as connection:
+        with translate_errors(path), database.transaction(write=False) as connection:
             revision = stored_revision(connection)
         if revision == HEAD_REVISION:
-            return engine, read_only, None
-        if revision is None and exists and _has_user_tables(engine, path):
+            return database, read_only, None
+        if revision is None and exists and _has_user_tables(database, path):
             raise NotAnArchive(f"{path} has Broadsheet's id but no schema version; not touching it")
         if revision is not None and revision not in known_revisions():
             raise ArchiveTooNew(
@@ -238,15 +248,15 @@ def open_engine(path: Path) -> tuple[Engine, bool, Path | None]:
         if revision is not None:
             backup_path = backup(path)
         with translate_errors(path):
-            upgrade(engine)
+            upgrade(path)
     except BaseException:
-        engine.dispose()
+        database.dispose()
         raise
-    return engine, read_only, backup_path
+    return database, read_only, backup_path
 
 
-def _has_user_tables(engine: Engine, path: Path) -> bool:
-    with translate_errors(path), engine.connect() as connection:
+def _has_user_tables(database: Database, path: Path) -> bool:
+    with translate_errors(path), database.transaction(write=False) as connection:
         count = connection.exec_driver_sql(
             "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
         ).scalar()
@@ -262,13 +272,16 @@ def translate_errors(path: Path) -> Iterator[None]:
     """
     try:
         yield
-    except exc.DBAPIError as error:
-        translated = _translate(error.orig, path)
+    except sqlite3.Error as error:
+        translated = _translate(error, path)
         if translated is None:
             raise
         raise translated from error
-    except sqlite3.Error as error:
-        translated = _translate(error, path)
+    except Exception as error:
+        # A migration's error comes wrapped by SQLAlchemy (DBAPIError, with the sqlite3 one as
+        # ``orig``); matched by attribute so that reading an archive never imports SQLAlchemy.
+        original = getattr(error, "orig", None)
+        translated = _translate(original, path) if isinstance(original, sqlite3.Error) else None
         if translated is None:
             raise
         raise translated from error

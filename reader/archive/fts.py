@@ -19,8 +19,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Connection
-
+from reader.archive.database import Connection
 from reader.archive.rawsql import RawSql
 
 _COLUMNS = "title, subtitle, author, body, tags"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection
-
+from reader.archive.database import Connection
 from reader.archive.rawsql import RawSql
 from reader.errors import NotFound
 
@@ -17,7 +16,7 @@ def store(connection: Connection, images: Iterable[tuple[str, str, int | None, i
             for sha, mime, width, height, data in images]
     if not rows:
         return
-    connection.exec_driver_sql(
+    RawSql(connection).many(
         "INSERT OR IGNORE INTO images (sha256, mime_type, width, height, size, data) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         rows,

@@ -12,14 +12,14 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection
+from reader.archive.database import Connection
 
 Params = Sequence[Any] | Mapping[str, Any]
 
 
 class RawSql:
     def __init__(self, connection: Connection) -> None:
-        self._db: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
+        self._db: sqlite3.Connection = connection.raw
 
     def run(self, sql: str, params: Params = ()) -> sqlite3.Cursor:
         return self._db.execute(sql, params)

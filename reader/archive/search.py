@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from typing import Any
 
-from sqlalchemy import Connection
-
 from reader.archive import sources, tags
+from reader.archive.database import Connection
 from reader.archive.timestamps import from_micros, to_micros
 from reader.errors import ReaderError
 from reader.query import (

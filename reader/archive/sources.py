@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection
-
+from reader.archive.database import Connection
 from reader.archive.timestamps import from_micros, to_micros
 from reader.records import SourceInfo
 

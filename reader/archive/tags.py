@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection
-
 from reader.archive import fts
+from reader.archive.database import Connection
 from reader.archive.rawsql import RawSql
 from reader.records import TagCount
 
