@@ -150,3 +150,25 @@ def test_archive_in_a_missing_folder_is_created(tmp_path: Path) -> None:
     with Archive.open(path) as archive:
         assert archive.totals().articles == 0
     assert path.exists()
+
+
+def test_reading_and_writing_an_archive_never_loads_sqlalchemy(archive_path: Path) -> None:
+    """SQLAlchemy's import alone was 250 ms of the window's start-up: only creating or
+    migrating an archive may load it."""
+    import subprocess
+    import sys
+
+    with Archive.open(archive_path) as archive:  # created (and migrated) here
+        archive.store([make_draft(1)])
+    script = (
+        "import sys\n"
+        "from reader.archive import Archive\n"
+        f"with Archive.open({str(archive_path)!r}) as archive:\n"
+        "    [row] = archive.headlines('').rows\n"
+        "    archive.article(row.id)\n"
+        "    archive.set_read([row.id], True)\n"
+        "    archive.tag_counts()\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('sqlalchemy', 'alembic'))))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.strip() == "[]"
