@@ -19,7 +19,6 @@ from reader.archive.timestamps import from_micros, to_micros
 from reader.errors import ArticleNotFound
 from reader.records import Article, ArticleDraft, RelatedLink, StoreOutcome
 from reader.render.plaintext import count_words, html_to_text, make_excerpt, title_key
-from reader.render.sanitize import sanitize_html
 
 MAX_TITLE_LENGTH = 1000
 UNTITLED = "(untitled)"
@@ -56,6 +55,10 @@ CleanBody = tuple[str, str]
 
 def clean_body(html: str, base_url: str | None) -> CleanBody:
     """(sanitized HTML, its plain text): the CPU work of storing, safe on any thread."""
+    # Imported here: the sanitizer loads lxml and nh3, which reading an archive never needs
+    # (18 ms of the window's start-up).
+    from reader.render.sanitize import sanitize_html
+
     sanitized = sanitize_html(html, base_url=base_url)
     return sanitized, html_to_text(sanitized)
 
