@@ -307,3 +307,26 @@ def test_reading_many_articles_keeps_none_alive(make_window: object, demo_path: 
     finally:
         gc.enable()
     assert lost < opens, f"None lost {lost} references over {opens} opened articles"
+
+
+def test_the_last_article_asked_for_is_the_one_shown(make_window: object, demo_path: Path,
+                                                     qtbot: QtBot,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reads finish out of order on the pool: a slow first open must not replace a later one
+    (pressing j twice quickly ended on the wrong article)."""
+    import time
+
+    window = make_window(demo_path)  # type: ignore[operator]
+    first, second = (window.headline_model.headline(row).id for row in (0, 1))
+    load = window.archive.article
+
+    def slow_for_first(article_id: int) -> object:
+        if article_id == first:
+            time.sleep(0.3)
+        return load(article_id)
+
+    monkeypatch.setattr(window.archive, "article", slow_for_first)
+    window.open_article(first)
+    window.open_article(second)
+    wait_idle(qtbot, window)
+    assert window.article_view.current_article_id == second

@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self._choice = FilterChoice("all")
         self._search_text = ""
         self._counts_generation = 0
+        self._open_generation = 0
         self._restore_choice: FilterChoice | None = None
         self._sync_cancel: threading.Event | None = None
         self.mark_read_on_open = bool(settings.value("mark_read_on_open", True, type=bool))
@@ -392,6 +393,11 @@ class MainWindow(QMainWindow):
         return found if found is not None else self.archive.image(sha256)
 
     def open_article(self, article_id: int) -> None:
+        # Reads run on a pool and may finish out of order: pressing j twice quickly must end
+        # on the second article, not on whichever read finished last.
+        self._open_generation += 1
+        generation = self._open_generation
+
         def work() -> tuple[Article, dict[str, tuple[str, bytes]]]:
             article = self.archive.article(article_id)
             images: dict[str, tuple[str, bytes]] = {}
@@ -403,6 +409,8 @@ class MainWindow(QMainWindow):
             return article, images
 
         def done(result: tuple[Article, dict[str, tuple[str, bytes]]]) -> None:
+            if generation != self._open_generation:
+                return  # a later open_article superseded this one
             article, images = result
             self._prefetched = images
             self._current = article
