@@ -94,3 +94,23 @@ def test_a_broken_pool_falls_back_to_this_thread() -> None:
         assert pool.run(cpu.is_summary, "<p>short</p>") is True
     finally:
         pool.close()
+
+
+def test_only_new_entries_are_examined_and_cleaned(tmp_path: Path, server: FeedServer,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A feed that changed by one entry costs the work of one entry, not of the whole feed."""
+    looked_at: list[int] = []
+    cleaned: list[int] = []
+    examine, finish = cpu.examine, cpu.finish_bodies
+    monkeypatch.setattr(cpu, "examine", lambda bodies: (looked_at.append(len(bodies)),
+                                                        examine(bodies))[1])
+    monkeypatch.setattr(cpu, "finish_bodies", lambda jobs: (cleaned.append(len(jobs)),
+                                                            finish(jobs))[1])
+    server.add("/growing.xml", rss([story(900 + n, server) for n in range(3)], title="G"))
+    with Archive.open(tmp_path / "archive.db") as archive:
+        subscribe_outlines(archive, [OutlineFeed(server.url("/growing.xml"), None, None, ())])
+        sync(archive, processes=0)
+        server.add("/growing.xml", rss([story(900 + n, server) for n in range(4)], title="G"))
+        [report] = sync(archive, processes=0)
+    assert report.new == 1
+    assert looked_at == [3, 1] and cleaned == [3, 1]

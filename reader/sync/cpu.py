@@ -1,5 +1,6 @@
-"""The CPU-bound half of a sync — reading a feed, rewriting and cleaning its bodies — as plain
-functions of picklable values, so a large sync can run them in worker processes.
+"""The CPU-bound half of a sync — reading a feed, looking at new bodies, rewriting and cleaning
+them — as plain functions of picklable values, so a large sync can run them in worker
+processes.
 
 Parsing, lxml and the text pass hold the GIL: on threads alone they took turns with the writer
 and with each other, and a 100-feed sync used one of the machine's cores. ``CpuPool`` runs
@@ -38,16 +39,21 @@ _WORDS = re.compile(r"\w+")
 
 @dataclass(frozen=True, slots=True)
 class ReadFeed:
-    """A parsed feed with what the writer and the downloader need to know of each entry."""
+    """A parsed feed, with the identity of each entry (so known ones are skipped early)."""
 
     feed: ParsedFeed
     #: ``articles.identity`` of each entry as it arrived (guid, content hash).
     identities: tuple[tuple[str, str], ...]
-    #: Whether each entry is only a summary (see ``is_summary``).
-    summaries: tuple[bool, ...]
-    #: The image URLs each entry's body shows (``find_images``), resolved against its URL,
-    #: else the feed's.
-    image_urls: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Examined:
+    """What the downloader needs to know of a new or changed entry's body."""
+
+    #: Whether the body is only a summary (see ``is_summary``).
+    summary: bool
+    #: The image URLs the body shows (``find_images``).
+    image_urls: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,13 +73,14 @@ def is_summary(body_html: str) -> bool:
 
 def read_feed(content: bytes, url: str | None, content_type: str | None) -> ReadFeed:
     feed = parse_feed(content, url, content_type)
-    return ReadFeed(
-        feed=feed,
-        identities=tuple(articles.identity(draft) for draft in feed.entries),
-        summaries=tuple(is_summary(draft.body_html) for draft in feed.entries),
-        image_urls=tuple(tuple(find_images(draft.body_html, draft.url or url).sources)
-                         for draft in feed.entries),
-    )
+    return ReadFeed(feed, tuple(articles.identity(draft) for draft in feed.entries))
+
+
+def examine(bodies: Sequence[tuple[str, str | None]]) -> list[Examined]:
+    """For each (body HTML, base URL) of the entries the archive lacks: only those, since a
+    feed's entries are mostly known and their bodies need no look."""
+    return [Examined(is_summary(body), tuple(find_images(body, base).sources))
+            for body, base in bodies]
 
 
 def finish_bodies(jobs: Sequence[BodyJob]) -> list[CleanBody]:
@@ -83,8 +90,9 @@ def finish_bodies(jobs: Sequence[BodyJob]) -> list[CleanBody]:
 
 
 class CpuPool:
-    """Worker processes for ``read_feed`` and ``finish_bodies``; ``run`` waits for the result
-    (the calling sync thread has nothing else to do meanwhile, and waiting frees the GIL)."""
+    """Worker processes for ``read_feed``, ``examine`` and ``finish_bodies``; ``run`` waits
+    for the result (the calling sync thread has nothing else to do meanwhile, and waiting
+    frees the GIL)."""
 
     def __init__(self, processes: int) -> None:
         self._processes = processes

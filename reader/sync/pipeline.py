@@ -158,8 +158,9 @@ def prepare_source(archive: Archive, target: SyncTarget, fetcher: Fetcher,
                    cache: ImageCache, pool: CpuPool | None = None) -> SourceUpdate:
     """Fetch, parse and prepare one source's new and changed entries (no writes).
 
-    The CPU-bound steps (``cpu.read_feed``, ``cpu.finish_bodies``) run in ``pool``'s worker
-    processes when there is one; the network and the archive are used from this thread.
+    The CPU-bound steps (``cpu.read_feed``, ``cpu.examine``, ``cpu.finish_bodies``) run in
+    ``pool``'s worker processes when there is one; the network and the archive are used from
+    this thread.
     """
     fetched = fetcher.fetch(target.url, etag=target.etag, last_modified=target.last_modified,
                             accept=FEED_ACCEPT)
@@ -171,23 +172,24 @@ def prepare_source(archive: Archive, target: SyncTarget, fetcher: Fetcher,
     update.title = read.feed.title or None
     update.site_url = read.feed.site_url
     known, tombstoned = archive.known_entries(target.id, [guid for guid, _ in read.identities])
+    fresh = [(draft, identity) for draft, identity in zip(read.feed.entries, read.identities,
+                                                          strict=True)
+             if identity[0] not in tombstoned and known.get(identity[0]) != identity[1]]
+    examined = run(cpu.examine, [(draft.body_html, draft.url or fetched.url)
+                                 for draft, _ in fresh]) if fresh else []
     jobs: list[cpu.BodyJob] = []
     kept: list[tuple[ArticleDraft, tuple[str, str], tuple[str, ...]]] = []
-    for index, draft in enumerate(read.feed.entries):
-        guid, content_hash = read.identities[index]
-        if guid in tombstoned or known.get(guid) == content_hash:
-            continue
-        entry, urls = draft, read.image_urls[index]
-        if target.full_text == "always" or (target.full_text == "auto"
-                                            and read.summaries[index]):
+    for (draft, identity), looked in zip(fresh, examined, strict=True):
+        entry, urls = draft, looked.image_urls
+        if target.full_text == "always" or (target.full_text == "auto" and looked.summary):
             entry = full_text(draft, fetcher)
             if entry is not draft:
                 urls = tuple(find_images(entry.body_html, entry.url or fetched.url).sources)
         mapping, images = download_images(urls, fetcher, cache)
         update.images.update(images)
         jobs.append(cpu.BodyJob(entry.body_html, entry.url or fetched.url, mapping, entry.url))
-        kept.append((dataclasses.replace(entry, tags=(*entry.tags, *target.tags)),
-                     (guid, content_hash), tuple(images)))
+        kept.append((dataclasses.replace(entry, tags=(*entry.tags, *target.tags)), identity,
+                     tuple(images)))
     cleaned = run(cpu.finish_bodies, jobs) if jobs else []
     update.entries.extend(PreparedEntry(draft, known_id, body, hashes)
                           for (draft, known_id, hashes), body in zip(kept, cleaned, strict=True))
