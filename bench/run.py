@@ -199,13 +199,41 @@ def raw_sqlite(corpus: Corpus, items: int, work: Path) -> float:
 # --- 3. bulk fill with Archive.store ------------------------------------------------------------
 
 
+_GENERATOR_CORPUS: Corpus | None = None
+
+
+def _start_generator(seed: int) -> None:
+    global _GENERATOR_CORPUS
+    _GENERATOR_CORPUS = Corpus(seed)
+
+
+def _generate(start: int, stop: int) -> list[Any]:
+    assert _GENERATOR_CORPUS is not None
+    return list(_GENERATOR_CORPUS.drafts(start, stop))
+
+
 def bulk_fill(corpus: Corpus, articles: int, path: Path, batch: int) -> dict[str, Any]:
+    """Fill the archive with ``Archive.store`` in batches; only the store calls are timed.
+
+    The drafts are generated in a process of their own, a few batches ahead: generating
+    them on the storing thread (about 0.5 ms an article) made the full run take 40 minutes.
+    """
     batches: list[tuple[int, int, float]] = []  # (start, count, seconds)
-    with Archive.open(path) as archive:
+    starts = list(range(0, articles, batch))
+    ahead = 4
+    context = multiprocessing.get_context("spawn")
+    with Archive.open(path) as archive, context.Pool(
+            1, initializer=_start_generator, initargs=(corpus.seed,)) as generator:
+        pending = [generator.apply_async(_generate, (start, min(articles, start + batch)))
+                   for start in starts[:ahead]]
         total_started = time.perf_counter()
         last_log = time.monotonic()
-        for start in range(0, articles, batch):
-            drafts = list(corpus.drafts(start, min(articles, start + batch)))
+        for number, start in enumerate(starts):
+            drafts = pending.pop(0).get()
+            if number + ahead < len(starts):
+                following = starts[number + ahead]
+                pending.append(generator.apply_async(
+                    _generate, (following, min(articles, following + batch))))
             started = time.perf_counter()
             archive.store(drafts)
             batches.append((start, len(drafts), time.perf_counter() - started))
