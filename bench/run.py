@@ -405,7 +405,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=20, help="warm runs per query")
     parser.add_argument("--feeds", type=int, default=None,
                         help=f"feeds of {ITEMS_PER_FEED} items to sync (default: by size)")
-    parser.add_argument("--batch", type=int, default=1_000, help="drafts per store() call")
+    parser.add_argument("--batch", type=int, default=5_000, help="drafts per store() call")
     parser.add_argument("--paint-runs", type=int, default=3)
     parser.add_argument("--scroll-rows", type=int, default=10_000)
     parser.add_argument("--open-articles", type=int, default=100)
