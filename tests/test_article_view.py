@@ -203,7 +203,10 @@ def test_tag_chip_click_emits_tag_clicked(
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=60,
           deadline=None)
-@given(name=st.text(st.characters(codec="utf-8"), min_size=1))
+# A leading U+FEFF is dropped by PySide6 when the str becomes a QString (it reads it as a
+# byte-order mark), before the URL is involved; such names are left out here.
+@given(name=st.text(st.characters(codec="utf-8"), min_size=1).filter(
+    lambda text: not text.startswith("\ufeff")))
 def test_any_tag_name_survives_the_url(
         qtbot: QtBot, make_view: Callable[[FakeArchive], ArticleView], name: str) -> None:
     view = ArticleView(FakeArchive())
