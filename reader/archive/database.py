@@ -112,6 +112,7 @@ class Database:
             except BaseException:
                 if raw.in_transaction:
                     raw.execute("ROLLBACK")
+                healthy = True  # rolled back cleanly: the connection can serve the next one
                 raise
             if raw.in_transaction:
                 raw.execute("COMMIT")

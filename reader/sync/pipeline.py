@@ -103,11 +103,6 @@ class ImageCache:
             return self._by_url[url]
 
 
-def is_summary(draft: ArticleDraft) -> bool:
-    """True when an entry is shorter than a few sentences: its page holds the article."""
-    return cpu.is_summary(draft.body_html)
-
-
 def download_images(urls: Sequence[str], fetcher: Fetcher, cache: ImageCache
                     ) -> tuple[dict[str, str | None], dict[str, StoredImage]]:
     """Each URL's ``archive-image:`` URI (None when it cannot be had, or is past the per-
