@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TextIO
 
+from reader import operations
 from reader.archive import Archive
 from reader.errors import ReaderError
 from reader.records import Article, Headline, ImportResult, SourceInfo, TagCount
@@ -159,8 +160,6 @@ def _progress_bar(args: argparse.Namespace, unit: str = "file") -> Any:
 
 
 def cmd_import(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
-    from reader.importing import import_paths  # brings in the parsers: only when importing
-
     bar = _progress_bar(args)
 
     def progress(done: int, total: int, _path: str) -> None:
@@ -169,7 +168,7 @@ def cmd_import(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
             bar.update(done - bar.n)
 
     try:
-        results = import_paths(archive, args.paths, progress)
+        results = operations.import_paths(archive, args.paths, progress).result
     finally:
         if bar is not None:
             bar.close()
@@ -229,7 +228,7 @@ def cmd_tags(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _flag_command(action: Callable[[Archive, list[int]], None], verb: str) -> Callable[
+def _flag_command(action: Callable[[Archive, list[int]], object], verb: str) -> Callable[
         [Archive, argparse.Namespace, TextIO], int]:
     def run(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
         action(archive, args.article_ids)
@@ -241,22 +240,20 @@ def _flag_command(action: Callable[[Archive, list[int]], None], verb: str) -> Ca
 
 def cmd_tag(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
     if args.command == "tag":
-        changed = archive.tag(args.article_id, [args.name])
+        changed = operations.tag(archive, args.article_id, [args.name])
         out.write(f"tagged #{args.article_id} with {args.name}\n" if changed
                   else f"#{args.article_id} already had the tag {args.name}\n")
     else:
-        changed = archive.untag(args.article_id, [args.name])
+        changed = operations.untag(archive, args.article_id, [args.name])
         out.write(f"removed the tag {args.name} from #{args.article_id}\n" if changed
                   else f"#{args.article_id} did not have the tag {args.name}\n")
     return EXIT_OK
 
 
 def cmd_add(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
-    from reader.sync.subscribe import save_page, subscribe
-
     tags = [args.tag] if args.tag else []
-    added = (save_page(archive, args.url, tags) if args.page
-             else subscribe(archive, args.url, tags))
+    added = (operations.save_page(archive, args.url, tags) if args.page
+             else operations.subscribe(archive, args.url, tags)).result
     if added.note:
         sys.stderr.write(f"{PROGRAM}: {added.note}\n")
     if args.json:
@@ -273,7 +270,7 @@ def cmd_add(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
 def cmd_sync(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
     import threading
 
-    from reader.sync.pipeline import SyncReport, sync
+    from reader.sync.pipeline import SyncReport
 
     bar = _progress_bar(args, unit="source")
     cancel = threading.Event()
@@ -286,7 +283,8 @@ def cmd_sync(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
             bar.update(done - bar.n)
 
     try:
-        reports = sync(archive, args.source_ids or None, progress=progress, cancel=cancel)
+        reports = operations.sync(archive, args.source_ids or None, progress=progress,
+                                  cancel=cancel).result
     except KeyboardInterrupt:
         cancel.set()
         raise
@@ -351,13 +349,15 @@ COMMANDS: dict[str, Callable[[Archive, argparse.Namespace, TextIO], int]] = {
     "list": cmd_list,
     "show": cmd_show,
     "tags": cmd_tags,
-    "bookmark": _flag_command(lambda a, ids: a.set_bookmarked(ids, True), "bookmarked"),
-    "unbookmark": _flag_command(lambda a, ids: a.set_bookmarked(ids, False), "unbookmarked"),
-    "read": _flag_command(lambda a, ids: a.set_read(ids, True), "marked read"),
-    "unread": _flag_command(lambda a, ids: a.set_read(ids, False), "marked unread"),
+    "bookmark": _flag_command(lambda a, ids: operations.bookmark(a, ids, True), "bookmarked"),
+    "unbookmark": _flag_command(lambda a, ids: operations.bookmark(a, ids, False),
+                                "unbookmarked"),
+    "read": _flag_command(lambda a, ids: operations.mark_read(a, ids, True), "marked read"),
+    "unread": _flag_command(lambda a, ids: operations.mark_read(a, ids, False),
+                            "marked unread"),
     "tag": cmd_tag,
     "untag": cmd_tag,
-    "delete": _flag_command(lambda a, ids: a.delete(ids), "deleted"),
+    "delete": _flag_command(operations.delete, "deleted"),
     "add": cmd_add,
     "sync": cmd_sync,
     "sources": cmd_sources,

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Generic, Literal, TypeVar
+
+T = TypeVar("T")
 
 # --- what importers and sync hand to the archive ----------------------------------------------
 
@@ -125,11 +127,13 @@ class SourceInfo:
 
 @dataclass(frozen=True, slots=True)
 class ArchiveTotals:
-    """Counts kept by triggers, so showing them never scans the archive."""
+    """All / unread / bookmarked counts: kept by triggers for the whole archive, counted over
+    the first matches for a search (``capped`` when there were more than were counted)."""
 
     articles: int
     unread: int
     bookmarked: int
+    capped: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,9 +166,59 @@ class StoreOutcome:
 
 @dataclass(frozen=True, slots=True)
 class Changes:
-    """Which parts of what a screen shows a mutation touched, so views refresh only those."""
+    """What one operation changed, so each view refreshes only what it shows of that.
 
+    After Anki's ``OpChanges``: the window broadcasts the record and every model asks it the
+    questions it cares about (``touches_rows``, ``touches_counts``…) instead of the window
+    deciding view by view. ``external`` means another process changed the archive and nobody
+    knows what: every view refreshes what it shows, in place.
+    """
+
+    #: Articles whose row changed (read, bookmark, tags, content): reload just those rows.
     articles: frozenset[int] = field(default_factory=frozenset)
-    tags: bool = False
+    #: Articles that no longer exist.
+    removed: frozenset[int] = field(default_factory=frozenset)
+    #: New articles may have arrived (sync, import, a saved page): lists look for them.
+    added: bool = False
+    #: Read, bookmark or tag states changed, so counts did.
     counts: bool = False
+    #: Tag names changed (a tag appeared, went, or was renamed or merged).
+    tags: bool = False
+    #: Sources changed (added, synced, renamed, a new error).
     sources: bool = False
+    #: (old, new) tag names, so a chosen tag can follow its rename.
+    renamed_tags: tuple[tuple[str, str], ...] = ()
+    external: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.articles or self.removed or self.added or self.counts or self.tags
+                    or self.sources or self.renamed_tags or self.external)
+
+    def __or__(self, other: Changes) -> Changes:
+        return Changes(
+            articles=self.articles | other.articles, removed=self.removed | other.removed,
+            added=self.added or other.added, counts=self.counts or other.counts,
+            tags=self.tags or other.tags, sources=self.sources or other.sources,
+            renamed_tags=self.renamed_tags + other.renamed_tags,
+            external=self.external or other.external)
+
+    def touches(self, article_id: int) -> bool:
+        """Whether an article on screen may look different now."""
+        return (self.external or self.added or article_id in self.articles
+                or article_id in self.removed or bool(self.renamed_tags))
+
+    @property
+    def touches_counts(self) -> bool:
+        return bool(self.counts or self.tags or self.sources or self.added or self.removed
+                    or self.external)
+
+
+NO_CHANGES = Changes()
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome(Generic[T]):
+    """An operation's own result (import results, sync reports…) with what it changed."""
+
+    result: T
+    changes: Changes

@@ -26,6 +26,7 @@ from reader.records import Article, RelatedLink
 from reader.render.article_html import DARK, LIGHT, tag_href
 from ui import article_view
 from ui.article_view import ArticleView
+from ui.images import DecodedImages, decode_article_images
 
 IMAGE_RESOURCE = QTextDocument.ResourceType.ImageResource.value
 
@@ -67,10 +68,25 @@ def make_article(body: str = "<p>Body text here.</p>", **changes: object) -> Art
     return dataclasses.replace(article, **changes)  # type: ignore[arg-type]
 
 
+class WorkerFedView(ArticleView):
+    """Shows articles the way the window does: their images decoded first (in the window,
+    on a worker thread, by ``ui.images``), then handed to the view."""
+
+    def __init__(self, archive: FakeArchive) -> None:
+        super().__init__()
+        self.archive = archive
+
+    def show_article(self, article: Article, images: DecodedImages | None = None, *,
+                     keep_scroll: bool = False) -> None:
+        if images is None:
+            images = decode_article_images(article.body_html, self.archive)
+        super().show_article(article, images, keep_scroll=keep_scroll)
+
+
 @pytest.fixture
 def make_view(qtbot: QtBot) -> Callable[[FakeArchive], ArticleView]:
     def make(archive: FakeArchive) -> ArticleView:
-        view = ArticleView(archive)
+        view = WorkerFedView(archive)
         qtbot.addWidget(view)
         view.theme_override = LIGHT
         view.resize(700, 600)
@@ -209,7 +225,7 @@ def test_tag_chip_click_emits_tag_clicked(
     lambda text: not text.startswith("\ufeff")))
 def test_any_tag_name_survives_the_url(
         qtbot: QtBot, make_view: Callable[[FakeArchive], ArticleView], name: str) -> None:
-    view = ArticleView(FakeArchive())
+    view = WorkerFedView(FakeArchive())
     qtbot.addWidget(view)
     with qtbot.waitSignal(view.tag_clicked, timeout=1000) as blocker:
         view.anchorClicked.emit(QUrl(tag_href(name)))

@@ -1,4 +1,8 @@
-"""Starting the window: arguments, the archive (with a demo one on first run), crash handling."""
+"""Starting the window: arguments, the archive, crash handling.
+
+A new archive starts empty (the window shows how to fill it): the demo lives only in its own
+file, built by ``make run``, so nothing ever writes demo articles into a reader's archive.
+"""
 
 from __future__ import annotations
 
@@ -91,10 +95,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setOrganizationName("Broadsheet")
     path = default_archive_path(args.archive)
     try:
-        if not path.exists():
-            from reader.demo import build_demo  # first run: open something worth reading
-
-            build_demo(path)
         archive = Archive.open(path)
     except ReaderError as error:
         if args.screenshot:
@@ -129,6 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return app.exec()
     finally:
+        window.close()  # saves what it shows, finishes queued writes, stops the watcher
         window.runner.shutdown()
         archive.close()
 

@@ -4,14 +4,15 @@
 # ``loadResource`` (local files relative to the source, then search paths) and
 # QTextDocument's own fallback (it decodes ``data:`` URLs and reads local files whenever the
 # loader returns nothing). So links are never opened here, only reported as signals, and
-# ``loadResource`` answers every request itself, always with a value: archive images from the
-# image loader, everything else a placeholder, logged in ``blocked_requests``.
+# ``loadResource`` answers every request itself, always with a value: archive images from those
+# handed in with the article (decoded on a worker thread, ui/images.py), everything else a
+# placeholder, logged in ``blocked_requests``. Nothing here reads the archive.
 
 from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, QRectF, QSize, Qt, QTimer, QUrl, Signal
@@ -33,7 +34,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
-from reader.errors import NotFound, ReaderError
 from reader.records import Article
 from reader.render.article_html import (
     ARTICLE_SCHEME,
@@ -47,9 +47,7 @@ from reader.render.article_html import (
     message_document,
     tag_from_href,
 )
-
-#: ``image_loader(sha256_hex) -> (mime type, bytes)``; raises ``reader.errors.NotFound``.
-ImageLoader = Callable[[str], tuple[str, bytes]]
+from ui.images import DecodedImages
 
 ARCHIVE_IMAGE_SCHEME = "archive-image"
 EXTERNAL_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -81,6 +79,7 @@ class ArticleView(QTextBrowser):
     links ``external_link_clicked`` for the window to open; any other link is ignored.
     Follows the system colour scheme unless ``theme_override`` is set. Zoom is
     ``zoom_steps`` (0 is the default size); the caller persists it, told by ``zoom_changed``.
+    Images come decoded with the article (``show_article``); the view never decodes or reads.
     """
 
     tag_clicked = Signal(str)
@@ -88,15 +87,15 @@ class ArticleView(QTextBrowser):
     external_link_clicked = Signal(QUrl)
     zoom_changed = Signal(int)
 
-    def __init__(self, image_loader: ImageLoader, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._image_loader = image_loader
         #: Every resource URL refused for the page on screen, in request order (for tests and
         #: the status bar); emptied when a page is rendered.
         self.blocked_requests: list[str] = []
         self.current_article_id: int | None = None
         self._article: Article | None = None
         self._message: str | None = None
+        self._hints: tuple[str, ...] = ()
         self._zoom_steps = 0
         self._theme_override: Theme | None = None
         self._theme = system_theme()
@@ -123,17 +122,35 @@ class ArticleView(QTextBrowser):
 
     # --- what to show ---------------------------------------------------------------------------
 
-    def show_article(self, article: Article) -> None:
-        """Render ``article`` with the current theme and zoom, scrolled to the top."""
+    def show_article(self, article: Article, images: DecodedImages | None = None, *,
+                     keep_scroll: bool = False) -> None:
+        """Render ``article`` with the current theme and zoom, scrolled to the top — or, when
+        it is the same article shown again after a change, where the reader was."""
+        for sha, image in (images or {}).items():
+            self._remember(sha, image)
+        keep = keep_scroll and self.current_article_id == article.id
         self._article = article
         self._message = None
         self.current_article_id = article.id
-        self._render(keep_scroll=False)
+        self._render(keep_scroll=keep)
 
-    def show_message(self, text: str) -> None:
-        """Show one centred, muted line instead of an article ("Select an article")."""
+    def replace_article(self, article: Article) -> None:
+        """Take a newer copy of the article on screen whose change the page does not show
+        (its read state), without rendering it again."""
+        if article.id == self.current_article_id:
+            self._article = article
+
+    @property
+    def article(self) -> Article | None:
+        """The article on screen, as it was last shown."""
+        return self._article
+
+    def show_message(self, text: str, hints: Sequence[str] = ()) -> None:
+        """Show one centred, muted line instead of an article ("Select an article"), and any
+        hints under it."""
         self._article = None
         self._message = text
+        self._hints = tuple(hints)
         self.current_article_id = None
         self._render(keep_scroll=False)
 
@@ -214,7 +231,8 @@ class ArticleView(QTextBrowser):
         if self._article is not None:
             page = article_document(self._article, theme=self._theme, base_font_pt=font_pt)
         elif self._message is not None:
-            page = message_document(self._message, theme=self._theme, base_font_pt=font_pt)
+            page = message_document(self._message, theme=self._theme, base_font_pt=font_pt,
+                                    hints=self._hints)
         else:
             page = ""
         self._refit_timer.stop()
@@ -360,19 +378,11 @@ class ArticleView(QTextBrowser):
         if sha in self._images:
             self._images.move_to_end(sha)
             return self._images[sha]
-        try:
-            _mime, data = self._image_loader(sha)
-        except NotFound:
-            image: QImage | None = None
-        except ReaderError:
-            return None  # the archive is unavailable right now: try again next time
-        else:
-            decoded = QImage.fromData(data)
-            image = None if decoded.isNull() else decoded
-        self._remember(sha, image)
-        return image
+        return None
 
     def _remember(self, sha: str, image: QImage | None) -> None:
+        previous = self._images.pop(sha, None)
+        self._image_bytes -= previous.sizeInBytes() if previous is not None else 0
         self._images[sha] = image
         self._image_bytes += image.sizeInBytes() if image is not None else 0
         while self._image_bytes > IMAGE_CACHE_BYTES and len(self._images) > 1:

@@ -2,19 +2,21 @@
 
 The model holds only the rows fetched so far. ``fetchMore`` asks the task runner for the next
 keyset page (never on the GUI thread) and appends it when it arrives; a new search bumps a
-generation number, so a page that arrives for an outdated search is dropped.
+generation number, so a page that arrives for an outdated search is dropped. The view keeps
+the reader's place through every in-place update: the row at the top stays at the top.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QRect,
     QSize,
     Qt,
@@ -24,16 +26,20 @@ from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from reader.query import Query
-from reader.records import Headline, Page
+from reader.records import Changes, Headline, Page
 
 PAGE_SIZE = 200
 HEADLINE_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
 #: (query, source id, cursor, limit) -> Page; runs on a worker thread.
 PageLoader = Callable[[Query, int | None, str | None, int], Page]
+#: article ids -> their rows now (deleted ones left out); runs on a worker thread.
+RowLoader = Callable[[Sequence[int]], list[Headline]]
 #: Runs ``work`` off the GUI thread, then ``on_done(result)`` (or ``on_error``) on it.
-Runner = Callable[[Callable[[], Page], Callable[[Page], None], Callable[[BaseException], None]],
+Runner = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[BaseException], None]],
                   None]
+#: After a sync, up to this many pages are read from the top to find the new matches.
+NEW_ROW_PAGES = 10
 
 
 def relative_date(moment: datetime | None, now: datetime | None = None) -> str:
@@ -59,15 +65,27 @@ def relative_date(moment: datetime | None, now: datetime | None = None) -> str:
 
 
 class HeadlineModel(QAbstractListModel):
-    """Headlines for one search, newest first, fetched page by page as the view scrolls."""
+    """Headlines for one search, newest first, fetched page by page as the view scrolls.
 
-    loading_changed = Signal(bool)
+    ``apply`` brings the rows on screen up to date from a ``Changes`` record without a
+    reset: changed rows are re-read by id, deleted ones removed, and new matches (after a sync
+    or an import) inserted where they belong, so the view keeps its selection and place.
+    Rows that stop matching (an article read in the "Unread" list) stay until the next search:
+    a list that shrinks under the reader's eyes loses their place.
+    """
+
     first_page_loaded = Signal()
     failed = Signal(object)
+    #: Bracket every in-place update, so the view can keep its scroll anchor and the window
+    #: can tell a current-row change made by an update from one the reader made.
+    update_started = Signal()
+    update_finished = Signal()
 
-    def __init__(self, load_page: PageLoader, run: Runner, parent: QWidget | None = None) -> None:
+    def __init__(self, load_page: PageLoader, load_rows: RowLoader, run: Runner,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._load_page = load_page
+        self._load_rows = load_rows
         self._run = run
         self._rows: list[Headline] = []
         self._row_of: dict[int, int] = {}
@@ -77,6 +95,7 @@ class HeadlineModel(QAbstractListModel):
         self._generation = 0
         self._loading = False
         self._complete = True
+        self.updating = False
 
     # --- Qt model API -----------------------------------------------------------------------
 
@@ -116,9 +135,17 @@ class HeadlineModel(QAbstractListModel):
         self._loading = False
         self._request(None, reset=True)
 
-    def refresh(self) -> None:
-        """Reload the current search (after a sync or import), keeping the view's place."""
-        self.set_search(self._query, self._source_id)
+    def apply(self, changes: Changes) -> None:
+        """Show what ``changes`` did to the rows on screen (see the class docstring)."""
+        look_for_new = changes.added or changes.external
+        if changes.removed:
+            self.remove_rows(set(changes.removed))
+        if look_for_new or changes.renamed_tags:
+            wanted = [headline.id for headline in self._rows]
+        else:
+            wanted = [article_id for article_id in changes.articles if article_id in self._row_of]
+        if wanted or look_for_new:
+            self._refresh(wanted, look_for_new)
 
     def headline(self, row: int) -> Headline | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -126,29 +153,102 @@ class HeadlineModel(QAbstractListModel):
     def row_of(self, article_id: int) -> int | None:
         return self._row_of.get(article_id)
 
-    def update_rows(self, article_ids: set[int], **changes: object) -> None:
-        """Apply a change the window just wrote (read, bookmarked) without a reload."""
-        for article_id in article_ids:
-            row = self._row_of.get(article_id)
-            if row is None:
-                continue
-            self._rows[row] = dataclasses.replace(self._rows[row], **changes)  # type: ignore[arg-type]
-            index = self.index(row)
-            self.dataChanged.emit(index, index)
-
     def remove_rows(self, article_ids: set[int]) -> None:
-        for article_id in article_ids:
-            row = self._row_of.get(article_id)
-            if row is None:
-                continue
-            self.beginRemoveRows(QModelIndex(), row, row)
-            del self._rows[row]
-            self.endRemoveRows()
+        rows = sorted((self._row_of[i] for i in article_ids if i in self._row_of), reverse=True)
+        if not rows:
+            return
+        self._begin_update()
+        try:
+            for row in rows:
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self._rows[row]
+                self.endRemoveRows()
             self._reindex()
+        finally:
+            self._end_update()
 
     @property
     def loading(self) -> bool:
         return self._loading
+
+    # --- keeping rows current -------------------------------------------------------------------
+
+    def _begin_update(self) -> None:
+        self.updating = True
+        self.update_started.emit()
+
+    def _end_update(self) -> None:
+        self.updating = False
+        self.update_finished.emit()
+
+    def _refresh(self, article_ids: list[int], look_for_new: bool) -> None:
+        generation = self._generation
+        query, source_id = self._query, self._source_id
+        newest = self._rows[0].order_key if self._rows else None
+        by_date = query.sort != "relevance"
+
+        def work() -> tuple[list[Headline], list[Headline]]:
+            fresh = self._load_rows(article_ids) if article_ids else []
+            found: list[Headline] = []
+            if look_for_new:
+                cursor = None
+                for _ in range(NEW_ROW_PAGES):
+                    page = self._load_page(query, source_id, cursor, PAGE_SIZE)
+                    found.extend(page.rows)
+                    if (page.next_cursor is None or not by_date or newest is None
+                            or not page.rows or page.rows[-1].order_key <= newest):
+                        break
+                    cursor = page.next_cursor
+            return fresh, found
+
+        def done(result: tuple[list[Headline], list[Headline]]) -> None:
+            if generation != self._generation:
+                return  # a new search replaced these rows meanwhile
+            fresh, found = result
+            self._merge(article_ids, fresh, found, by_date)
+
+        def failed(error: BaseException) -> None:
+            if generation == self._generation:
+                self.failed.emit(error)
+
+        self._run(work, done, failed)
+
+    def _merge(self, asked: list[int], fresh: list[Headline], found: list[Headline],
+               by_date: bool) -> None:
+        present = {headline.id: headline for headline in fresh}
+        self._begin_update()
+        try:
+            gone = {article_id for article_id in asked if article_id not in present}
+            for article_id, headline in present.items():
+                row = self._row_of.get(article_id)
+                if row is not None and self._rows[row] != headline:
+                    self._rows[row] = headline
+                    index = self.index(row)
+                    self.dataChanged.emit(index, index)
+            self._insert_new(found, by_date)
+        finally:
+            self._end_update()
+        if gone:
+            self.remove_rows(gone)
+
+    def _insert_new(self, found: list[Headline], by_date: bool) -> None:
+        """Put matches not yet on screen where the order puts them; ones older than the last
+        row loaded are left for paging to bring."""
+        oldest = self._rows[-1].order_key if self._rows else None
+        for position, headline in enumerate(found):
+            if headline.id in self._row_of:
+                continue
+            if by_date:
+                if oldest is not None and not self._complete and headline.order_key < oldest:
+                    continue
+                row = next((r for r, shown in enumerate(self._rows)
+                            if shown.order_key < headline.order_key), len(self._rows))
+            else:
+                row = min(position, len(self._rows))
+            self.beginInsertRows(QModelIndex(), row, row)
+            self._rows.insert(row, headline)
+            self._reindex()
+            self.endInsertRows()
 
     # --- paging ---------------------------------------------------------------------------------
 
@@ -159,7 +259,6 @@ class HeadlineModel(QAbstractListModel):
         generation = self._generation
         query, source_id = self._query, self._source_id
         self._loading = True
-        self.loading_changed.emit(True)
 
         def work() -> Page:
             return self._load_page(query, source_id, cursor, PAGE_SIZE)
@@ -168,7 +267,6 @@ class HeadlineModel(QAbstractListModel):
             if generation != self._generation:
                 return  # an outdated search: its results are dropped
             self._loading = False
-            self.loading_changed.emit(False)
             self._cursor = page.next_cursor
             self._complete = page.next_cursor is None
             if reset:
@@ -177,19 +275,20 @@ class HeadlineModel(QAbstractListModel):
                 self._reindex()
                 self.endResetModel()
                 self.first_page_loaded.emit()
-            elif page.rows:
-                first = len(self._rows)
-                self.beginInsertRows(QModelIndex(), first, first + len(page.rows) - 1)
-                self._rows.extend(page.rows)
-                self._reindex()
-                self.endInsertRows()
+            else:
+                fresh = [row for row in page.rows if row.id not in self._row_of]
+                if fresh:
+                    first = len(self._rows)
+                    self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
+                    self._rows.extend(fresh)
+                    self._reindex()
+                    self.endInsertRows()
 
         def failed(error: BaseException) -> None:
             if generation != self._generation:
                 return
             self._loading = False
             self._complete = True
-            self.loading_changed.emit(False)
             self.failed.emit(error)
 
         self._run(work, done, failed)
@@ -275,6 +374,7 @@ class HeadlineView(QListView):
     def __init__(self, model: HeadlineModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._painted_headlines = False
+        self._anchor: tuple[int, int, int] | None = None
         self.setModel(model)
         self.setItemDelegate(HeadlineDelegate(self))
         self.setUniformItemSizes(True)
@@ -282,6 +382,9 @@ class HeadlineView(QListView):
         self.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setMinimumWidth(260)
+        model.update_started.connect(self._remember_anchor)
+        model.update_finished.connect(self._restore_anchor)
+        model.first_page_loaded.connect(self.scrollToTop)  # a new search starts at its top
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -291,3 +394,27 @@ class HeadlineView(QListView):
 
     def keyboardSearch(self, search: str) -> None:
         """Letters are the window's shortcuts (j, k, b, m…), not a jump-to-title search."""
+
+    def _remember_anchor(self) -> None:
+        """The article at the top of the viewport, how far down it sits, and the scroll
+        value: rows inserted or removed above it must not move what the reader sees."""
+        index = self.indexAt(QPoint(1, 1))
+        headline = index.data(HEADLINE_ROLE) if index.isValid() else None
+        bar = self.verticalScrollBar()
+        self._anchor = (headline.id, self.visualRect(index).top(), bar.value()) \
+            if isinstance(headline, Headline) else None
+
+    def _restore_anchor(self) -> None:
+        anchor, self._anchor = self._anchor, None
+        if anchor is None:
+            return
+        article_id, top, value = anchor
+        model = self.model()
+        assert isinstance(model, HeadlineModel)
+        row = model.row_of(article_id)
+        self.doItemsLayout()  # the new rows' geometry, before measuring where the anchor is
+        bar = self.verticalScrollBar()
+        if row is None:
+            bar.setValue(value)
+            return
+        bar.setValue(bar.value() + self.visualRect(model.index(row)).top() - top)

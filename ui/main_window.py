@@ -1,109 +1,85 @@
 """The reader window: tag filter, headline list and article pane, with every action on a key.
 
-The window only displays and forwards. Every archive call goes through the TaskRunner (reads
-on a small pool, writes one at a time, sync and imports on their own worker), and results come
-back as callbacks on the GUI thread; searches carry a generation so stale results are dropped.
+The window assembles the parts and forwards: each user action is one operation
+(``ui.operations``) run off the GUI thread, and every view refreshes from the ``Changes``
+record the operation returns — or that ``ChangeWatcher`` reports for another process's
+writes — keeping its selection and scroll position. Nothing here reads the archive.
 """
 
 from __future__ import annotations
 
-import re
-import threading
+import dataclasses
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal, Slot
-from PySide6.QtGui import (
-    QAction,
-    QCloseEvent,
-    QDesktopServices,
-    QDragEnterEvent,
-    QDropEvent,
-    QKeySequence,
-)
-from PySide6.QtWidgets import (
-    QDialog,
-    QFileDialog,
-    QInputDialog,
-    QLabel,
-    QLineEdit,
-    QMainWindow,
-    QMessageBox,
-    QProgressBar,
-    QPushButton,
-    QSplitter,
-    QTextBrowser,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from reader.archive import Archive
-from reader.errors import QuerySyntaxError, ReaderError
-from reader.query import And, Query, parse_query
-from reader.records import ArchiveTotals, Article, Headline, Page, SourceInfo, TagCount
+from reader.errors import ReaderError
+from reader.query import Query
+from reader.records import ArchiveTotals, Changes, Headline, Page, SourceInfo, TagCount
+from ui import dialogs
 from ui.article_view import ArticleView
 from ui.headlines import HeadlineModel, HeadlineView
+from ui.operations import ArchiveOps, ChangeWatcher
+from ui.reading import ArticleReader
+from ui.search_bar import SearchBar, compose
+from ui.shortcuts import build_actions
+from ui.status_bar import StatusLine
+from ui.sync_runner import SyncRunner
 from ui.tag_filter import FilterChoice, TagFilterModel, TagFilterView
 from ui.tasks import TaskRunner
+from ui.window_state import DEFAULT_SIZE, ArchiveView, UserSettings, load_archive_view
 
-SEARCH_DELAY_MS = 250
-_ARCHIVE_IMAGE = re.compile(r"archive-image:([0-9a-f]{64})")
-
-#: (keys, what they do) for the cheat sheet; the actions below use the same keys.
-SHORTCUTS: Sequence[tuple[str, str]] = (
-    ("j / k", "next / previous article"),
-    ("n / p", "next / previous unread article"),
-    ("o or Enter", "open the article's page in the browser"),
-    ("b", "bookmark / remove bookmark"),
-    ("m", "mark read / unread"),
-    ("t", "edit the article's tags"),
-    ("Delete", "delete the article"),
-    ("/", "search"),
-    ("Esc", "clear the search"),
-    ("r", "sync now"),
-    ("Ctrl + / Ctrl −", "larger / smaller text"),
-    ("Ctrl+O", "import files"),
-    ("Ctrl+N", "add a source"),
-    ("?", "this list"),
-    ("Ctrl+Q", "quit"),
-)
+EMPTY_HINTS = ("Import files or folders: Ctrl+O, or drop them on this window",
+               "Subscribe to a feed: Ctrl+N", "Save a web page: File ▸ Save a web page…")
+Counts = tuple[ArchiveTotals, list[TagCount], list[SourceInfo], ArchiveTotals]
 
 
 class MainWindow(QMainWindow):
-    """One archive's window. ``screenshot`` makes it save a PNG once an article shows, then
-    emit ``screenshot_taken`` (the app quits on it)."""
+    """One archive's window. ``screenshot`` makes it save a PNG once an article shows (or the
+    list, when there is none), then emit ``screenshot_taken``; such a session changes
+    nothing, in the archive or in the settings."""
 
-    article_shown = Signal(int)
     screenshot_taken = Signal(str)
-    sync_progressed = Signal(int, int, str)
 
     def __init__(self, archive: Archive, settings: QSettings, runner: TaskRunner | None = None,
                  *, screenshot: str | None = None, select: int | None = None,
                  query: str | None = None) -> None:
         super().__init__()
         self.archive = archive
-        self.settings = settings
         self.runner = runner or TaskRunner(self)
-        self.runner.error_reported.connect(self.show_error)
+        self.ops = ArchiveOps(archive, self.runner, self)
+        self.user = UserSettings(settings, persist=screenshot is None)
         self._screenshot = screenshot
-        self._select_on_load = select if select is not None else self._saved_int("last_article")
-        self._current: Article | None = None
+        self._asked = (select, query)
         self._choice = FilterChoice("all")
-        self._search_text = ""
-        self._counts_generation = 0
-        self._open_generation = 0
         self._restore_choice: FilterChoice | None = None
-        self._sync_cancel: threading.Event | None = None
-        self.mark_read_on_open = bool(settings.value("mark_read_on_open", True, type=bool))
+        self._wanted_article: int | None = None
+        self._counts_generation = 0
+        self._quiet = False
+        self._loaded = False
+        #: True once the first list has arrived (tests and scripts wait for it).
+        self.ready = False
         self.setWindowTitle(f"Broadsheet — {archive.path.name}")
         self.setAcceptDrops(True)
         self._build_widgets()
+        self.status = StatusLine(self.statusBar())
+        self.runner.error_reported.connect(self.status.show_error)
+        self.reader = ArticleReader(self.ops, self.article_view, self,
+                                    mark_read_on_open=self.user.mark_read_on_open(),
+                                    read_only=screenshot is not None)
+        self.reader.article_opened.connect(self._article_opened)
+        self.reader.article_gone.connect(self._article_gone)
+        self.sync = SyncRunner(self.ops, self.status, self)
+        self.watcher = ChangeWatcher(self.ops, parent=self)
+        self.ops.archive_changed.connect(self._archive_changed)
         self._build_actions()
         self._restore_layout()
-        if query:
-            self.search.setText(query)
-        self._apply_search(initial=True)
+        self.runner.read(lambda: load_archive_view(archive), self._start,
+                         lambda _error: self._start(ArchiveView()))
 
     # --- construction ---------------------------------------------------------------------------
 
@@ -113,166 +89,104 @@ class MainWindow(QMainWindow):
         self.tag_view.choice_changed.connect(self._choice_changed)
         self.tag_view.rename_requested.connect(self.rename_tag)
         self.tag_view.merge_requested.connect(self.merge_tag)
-        self.tag_view.sort_changed.connect(self._sort_tags)
+        self.tag_view.sort_changed.connect(self.user.set_tag_sort)
 
-        self.headline_model = HeadlineModel(self._load_page, self._run_read, self)
+        self.headline_model = HeadlineModel(self._load_page, self.archive.headlines_by_id,
+                                            self._run_read, self)
         self.headline_model.first_page_loaded.connect(self._first_page_loaded)
-        self.headline_model.failed.connect(self.show_error)
+        self.headline_model.failed.connect(lambda error: self.status.show_error(error))
         self.headline_view = HeadlineView(self.headline_model)
         self.headline_view.selectionModel().currentChanged.connect(self._headline_changed)
         self.headline_view.activated.connect(lambda _index: self.open_in_browser())
 
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search — words, \"phrases\", tag:, is:unread …  ( / )")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self._search_edited)
-        self.search.returnPressed.connect(self._apply_search)
-        self.search_error = QLabel()
-        self.search_error.setWordWrap(True)
-        self.search_error.setStyleSheet("color: #c0392b;")
-        self.search_error.hide()
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self._apply_search)
-
+        self.search_bar = SearchBar()
+        self.search_bar.search_changed.connect(lambda _query: self._show_list())
+        self.search = self.search_bar.box
         middle = QWidget()
         layout = QVBoxLayout(middle)
         layout.setContentsMargins(4, 4, 4, 0)
         layout.setSpacing(4)
-        layout.addWidget(self.search)
-        layout.addWidget(self.search_error)
+        layout.addWidget(self.search_bar)
         layout.addWidget(self.headline_view)
 
-        self._prefetched: dict[str, tuple[str, bytes]] = {}
-        self.article_view = ArticleView(self._image)
-        self.article_view.tag_clicked.connect(self._tag_clicked)
-        self.article_view.article_requested.connect(self.open_article)
+        self.article_view = ArticleView()
+        self.article_view.tag_clicked.connect(
+            lambda name: self.tag_view.select(FilterChoice("tag", name)))
+        self.article_view.article_requested.connect(
+            lambda article_id: self.reader.open(article_id, by_reader=True))
         self.article_view.external_link_clicked.connect(QDesktopServices.openUrl)
         self.article_view.show_message("Select an article")
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.tag_view)
-        self.splitter.addWidget(middle)
-        self.splitter.addWidget(self.article_view)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setStretchFactor(2, 2)
+        for pane, stretch in ((self.tag_view, 0), (middle, 1), (self.article_view, 2)):
+            self.splitter.addWidget(pane)
+            self.splitter.setStretchFactor(self.splitter.count() - 1, stretch)
         self.splitter.setSizes([220, 380, 700])
         self.setCentralWidget(self.splitter)
 
-        self.status_text = QLabel()
-        self.counts_text = QLabel()
-        self.progress = QProgressBar()
-        self.progress.setMaximumWidth(180)
-        self.progress.hide()
-        self.cancel_sync = QPushButton("Cancel")
-        self.cancel_sync.hide()
-        self.cancel_sync.clicked.connect(self._cancel_sync)
-        bar = self.statusBar()
-        bar.addWidget(self.status_text, 1)
-        bar.addPermanentWidget(self.progress)
-        bar.addPermanentWidget(self.cancel_sync)
-        bar.addPermanentWidget(self.counts_text)
-        self.sync_progressed.connect(self._sync_progress)
-
-    def _action(self, menu: Any, text: str, slot: Callable[[], object],
-                *keys: QKeySequence | QKeySequence.StandardKey | str) -> QAction:
-        action = QAction(text, self)
-        action.setShortcuts([QKeySequence(key) for key in keys])
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.triggered.connect(lambda _checked=False: slot())
-        if menu is not None:
-            menu.addAction(action)
-        self.addAction(action)
-        return action
-
     def _build_actions(self) -> None:
-        menus = self.menuBar()
-        file_menu = menus.addMenu("&File")
-        self._action(file_menu, "&Import files…", self.import_files_dialog, "Ctrl+O")
-        self._action(file_menu, "&Add source…", self.add_source_dialog, "Ctrl+N")
-        self._action(file_menu, "&Save a web page…", self.save_page_dialog)
-        self._action(file_menu, "&Sync now", self.sync_now, "r", "F5")
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "Ctrl+Q")
-        article_menu = menus.addMenu("&Article")
-        self._action(article_menu, "&Next", lambda: self.step_article(1), "j")
-        self._action(article_menu, "&Previous", lambda: self.step_article(-1), "k")
-        self._action(article_menu, "Next &unread", lambda: self.step_unread(1), "n")
-        self._action(article_menu, "Previous u&nread", lambda: self.step_unread(-1), "p")
-        self._action(article_menu, "&Open in browser", self.open_in_browser, "o")
-        self._action(article_menu, "&Bookmark", self.toggle_bookmark, "b")
-        self._action(article_menu, "&Mark read / unread", self.toggle_read, "m")
-        self._action(article_menu, "Edit &tags…", self.edit_tags, "t")
-        self._action(article_menu, "&Delete", self.delete_current, QKeySequence.StandardKey.Delete)
-        view_menu = menus.addMenu("&View")
-        self._action(view_menu, "&Search", self.focus_search, "/", "Ctrl+F")
-        self._action(view_menu, "&Clear search", self.clear_search, "Esc")
-        self._action(view_menu, "&Larger text", self.article_view.zoom_in,
-                     QKeySequence.StandardKey.ZoomIn, "Ctrl+=")
-        self._action(view_menu, "S&maller text", self.article_view.zoom_out,
-                     QKeySequence.StandardKey.ZoomOut)
+        handlers: dict[str, Callable[[], object]] = {
+            "import_files": lambda: self.import_paths(dialogs.ask_import_paths(self)),
+            "add_source": lambda: self.add_source(
+                dialogs.ask_text(self, "Add source", "Feed or site address:")),
+            "save_page": lambda: self.add_source(
+                dialogs.ask_text(self, "Save a web page", "Page address:"), page=True),
+            "sync": self.sync.start, "quit": self.close,
+            "next": lambda: self.step_article(1), "previous": lambda: self.step_article(-1),
+            "next_unread": lambda: self.step_unread(1),
+            "previous_unread": lambda: self.step_unread(-1),
+            "open_in_browser": self.open_in_browser, "bookmark": self.toggle_bookmark,
+            "toggle_read": self.toggle_read, "edit_tags": self.edit_tags,
+            "delete": self.delete_current, "search": self.search_bar.focus,
+            "clear_search": self.clear_search, "zoom_in": self.article_view.zoom_in,
+            "zoom_out": self.article_view.zoom_out,
+            "shortcuts": lambda: setattr(self, "_shortcuts", dialogs.shortcuts_dialog(self)),
+        }
+        self.commands, menus = build_actions(self, handlers)
         mark = QAction("Mark articles read when opened", self, checkable=True)
-        mark.setChecked(self.mark_read_on_open)
+        mark.setChecked(self.reader.mark_read_on_open)
         mark.toggled.connect(self._set_mark_read_on_open)
-        view_menu.addAction(mark)
-        help_menu = menus.addMenu("&Help")
-        self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, "?", "Shift+/")
-
-    # --- settings -------------------------------------------------------------------------------
-
-    def _saved_int(self, key: str) -> int | None:
-        value = self.settings.value(key)
-        try:
-            return None if value in (None, "") else int(str(value))
-        except ValueError:
-            return None
+        menus["&View"].addAction(mark)
 
     def _restore_layout(self) -> None:
-        geometry = self.settings.value("geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 800)
-        splitter = self.settings.value("splitter")
-        if isinstance(splitter, QByteArray):
+        geometry, splitter = self.user.geometry(), self.user.splitter()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(*DEFAULT_SIZE)
+        if splitter is not None:
             self.splitter.restoreState(splitter)
-        self.article_view.zoom_changed.connect(lambda steps: self.settings.setValue("zoom", steps))
-        zoom = self._saved_int("zoom")
-        if zoom is not None:
-            self.article_view.zoom_steps = zoom
-        kind = str(self.settings.value("filter_kind", "all"))
-        value = self.settings.value("filter_value")
-        if kind in ("all", "unread", "bookmarked", "tag", "source"):
-            if kind == "source" and value is not None:
-                value = int(str(value))
-            self._choice = FilterChoice(kind, value)  # type: ignore[arg-type]
+        self.article_view.zoom_steps = self.user.zoom()
+        self.article_view.zoom_changed.connect(self.user.set_zoom)
+        self.tag_model.set_sort("count" if self.user.tag_sort() == "count" else "name")
 
-    def save_state(self) -> None:
-        self.settings.setValue("geometry", self.saveGeometry())
-        self.settings.setValue("splitter", self.splitter.saveState())
-        self.settings.setValue("zoom", self.article_view.zoom_steps)
-        self.settings.setValue("filter_kind", self._choice.kind)
-        self.settings.setValue("filter_value", self._choice.value)
-        if self._current is not None:
-            self.settings.setValue("last_article", self._current.id)
-        self.settings.sync()
+    def _set_mark_read_on_open(self, on: bool) -> None:
+        self.reader.mark_read_on_open = on
+        self.user.set_mark_read_on_open(on)
+
+    def _start(self, view: ArchiveView) -> None:
+        """The archive's remembered view has arrived: show it (``--select``/``--query``
+        override it), then start watching for other processes' changes."""
+        select, query = self._asked
+        self._choice = self._restore_choice = view.choice
+        self._wanted_article = select if select is not None else view.article_id
+        self._loaded = True
+        self.search_bar.set_text(query if query is not None else view.search)
+        self.watcher.start()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.save_state()
-        if self._sync_cancel is not None:
-            self._sync_cancel.set()
+        self.watcher.stop()
+        self.sync.stop()
+        if self.user.persist and self._loaded:
+            current = self.reader.current
+            view = ArchiveView(self._choice, self.search_bar.applied_text,
+                               current.id if current is not None else None)
+            self.runner.write(lambda: self.archive.save_view_state(view.to_stored()))
+        self.user.save_layout(self.saveGeometry(), self.splitter.saveState())
         self.runner.shutdown(10_000)
         super().closeEvent(event)
 
-    def _set_mark_read_on_open(self, on: bool) -> None:
-        self.mark_read_on_open = on
-        self.settings.setValue("mark_read_on_open", on)
+    # --- the list and its counts ----------------------------------------------------------------
 
-    # --- searching and filtering ----------------------------------------------------------------
-
-    def _run_read(self, work: Callable[[], Page], done: Callable[[Page], None],
+    def _run_read(self, work: Callable[[], Any], done: Callable[[Any], None],
                   failed: Callable[[BaseException], None]) -> None:
         self.runner.read(work, done, failed)
 
@@ -280,307 +194,203 @@ class MainWindow(QMainWindow):
                    limit: int) -> Page:
         return self.archive.headlines(query, source_id=source_id, cursor=cursor, limit=limit)
 
-    def _search_edited(self, _text: str) -> None:
-        self._search_timer.start()
-
-    def _parsed_search(self) -> Query | None:
-        """The search box's query, or None (and the error shown) when it does not parse."""
-        text = self.search.text()
-        try:
-            parsed = parse_query(text)
-        except QuerySyntaxError as error:
-            self.search_error.setText(f"{error.reason} — at “{text[error.position:][:12]}”"
-                                      if error.position < len(text) else error.reason)
-            self.search_error.show()
-            return None
-        self.search_error.hide()
-        return parsed
-
-    def _apply_search(self, initial: bool = False) -> None:
-        self._search_timer.stop()
-        parsed = self._parsed_search()
-        if parsed is None:
-            return  # the last good results stay
-        self._search_text = self.search.text()
-        choice = parse_query(self._choice.query())
-        parts = [node for node in (choice.root, parsed.root) if node is not None]
-        root = parts[0] if len(parts) == 1 else (And(tuple(parts)) if parts else None)
-        source_id = int(self._choice.value) if (self._choice.kind == "source"
-                                                and self._choice.value is not None) else None
-        self.headline_model.set_search(Query(root, parsed.sort), source_id)
-        if initial:
-            # The tag list is empty until its first counts arrive; the restored choice is
-            # selected then (selecting it now would find no row and fall back to "All").
-            self._restore_choice = self._choice
+    def _show_list(self) -> None:
+        query, source_id = compose(self._choice, self.search_bar.query)
+        self.headline_model.set_search(query, source_id)
         self.refresh_counts()
 
     def refresh_counts(self) -> None:
-        """Reload the tag list's counts for the current search, off the GUI thread."""
+        """The left pane's counts (for the search) and the status bar's (for the list)."""
         self._counts_generation += 1
         generation = self._counts_generation
-        text = self._search_text
+        search = self.search_bar.query
+        shown, source_id = compose(self._choice, search)
+        chosen = self._choice
 
-        def work() -> tuple[ArchiveTotals, list[TagCount], list[SourceInfo]]:
-            return (self.archive.search_totals(text), self.archive.tag_counts(text),
-                    self.archive.sources())
+        def work() -> Counts:
+            archive = self.archive
+            return (archive.search_totals(search), archive.tag_counts(search),
+                    archive.source_counts(search), archive.search_totals(shown,
+                                                                         source_id=source_id))
 
-        def done(result: tuple[ArchiveTotals, list[TagCount], list[SourceInfo]]) -> None:
+        def done(result: Counts) -> None:
             if generation != self._counts_generation:
                 return
-            totals, tags, sources = result
+            totals, tags, sources, listed = result
+            if chosen.kind == "tag" and search.root is not None and \
+                    all(tag.name != chosen.value for tag in tags):
+                tags = [*tags, TagCount(str(chosen.value), 0, 0)]  # the choice stays put
             self.tag_model.set_contents(totals, tags, sources)
             restore, self._restore_choice = self._restore_choice, None
             if restore is not None and restore.kind != "all":
                 self.tag_view.select(restore)
-            self.counts_text.setText(f"{totals.articles:,} articles · {totals.unread:,} unread")
+            self.status.set_counts(listed)
 
         self.runner.read(work, done)
 
     def _choice_changed(self, choice: object) -> None:
         if isinstance(choice, FilterChoice) and choice != self._choice:
             self._choice = choice
-            self._apply_search()
-
-    def _tag_clicked(self, name: str) -> None:
-        self.tag_view.select(FilterChoice("tag", name))
-
-    def _sort_tags(self, by: str) -> None:
-        self.tag_model.set_sort("count" if by == "count" else "name")
-
-    def focus_search(self) -> None:
-        self.search.setFocus()
-        self.search.selectAll()
+            self._show_list()
 
     def clear_search(self) -> None:
-        if self.search.text():
-            self.search.clear()
-            self._apply_search()
+        self.search_bar.clear()
         self.headline_view.setFocus()
+
+    def _archive_changed(self, changes: Changes) -> None:
+        for old, new in changes.renamed_tags:
+            if self._choice == FilterChoice("tag", old):
+                self._choice = self._restore_choice = FilterChoice("tag", new)
+                self._show_list()
+        self.headline_model.apply(changes)
+        self.reader.apply(changes)
+        if changes.touches_counts or changes.articles:
+            self.refresh_counts()
 
     # --- the headline list and the article pane -------------------------------------------------
 
     def _first_page_loaded(self) -> None:
-        wanted = self._select_on_load if self._select_on_load is not None else (
-            self._current.id if self._current is not None else None)
-        self._select_on_load = None
-        row = None if wanted is None else self.headline_model.row_of(wanted)
+        self.ready = True
+        wanted, self._wanted_article = self._wanted_article, None
+        current = self.reader.current
+        target = wanted if wanted is not None else (current.id if current else None)
+        row = None if target is None else self.headline_model.row_of(target)
         if row is not None:
-            self.headline_view.setCurrentIndex(self.headline_model.index(row))
+            self._select_row(row, by_reader=False)
         elif wanted is not None:
-            self.open_article(wanted)
+            self.reader.open(wanted, by_reader=False)
         elif self._screenshot and self.headline_model.rowCount() > 0:
-            self.headline_view.setCurrentIndex(self.headline_model.index(0))
+            self._select_row(0, by_reader=False)
         elif self._screenshot:
             QTimer.singleShot(200, self._take_screenshot)
-        if self.headline_model.rowCount() == 0:
-            self.article_view.show_message("No articles match" if self._search_text
-                                           or self._choice.kind != "all" else
-                                           "No articles yet — import files or add a source")
+        if self.headline_model.rowCount() == 0 and current is None:
+            filtered = self.search_bar.applied_text or self._choice.kind != "all"
+            self.article_view.show_message(*(("No articles match",) if filtered else
+                                             ("No articles yet", EMPTY_HINTS)))
 
-    def _headline_changed(self, current: Any, _previous: Any) -> None:
+    def _select_row(self, row: int, *, by_reader: bool) -> None:
+        self._quiet = not by_reader
+        try:
+            self.headline_view.setCurrentIndex(self.headline_model.index(row))
+        finally:
+            self._quiet = False
+
+    def _headline_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self.headline_model.updating:
+            return  # an update moved the cursor, not the reader
         headline = self.headline_model.headline(current.row()) if current.isValid() else None
-        if headline is not None:
-            self.open_article(headline.id)
+        shown = self.reader.current
+        if headline is not None and (shown is None or shown.id != headline.id):
+            self.reader.open(headline.id, by_reader=not self._quiet)
+
+    def _article_opened(self, _article: object) -> None:
+        if self._screenshot:
+            QTimer.singleShot(200, self._take_screenshot)
+
+    def _article_gone(self, _article_id: int) -> None:
+        self.headline_view.selectionModel().clearCurrentIndex()
+        self.article_view.show_message("This article is no longer in the archive")
+
+    def _take_screenshot(self) -> None:
+        if self._screenshot:
+            path, self._screenshot = self._screenshot, None
+            self.grab().save(path)
+            self.screenshot_taken.emit(path)
 
     def current_headline(self) -> Headline | None:
         index = self.headline_view.currentIndex()
         return self.headline_model.headline(index.row()) if index.isValid() else None
 
-    def _image(self, sha256: str) -> tuple[str, bytes]:
-        """The pane's image source: what the worker fetched with the article, else the archive
-        (a primary-key read, for images the pane asks for again later, e.g. on zoom)."""
-        found = self._prefetched.get(sha256)
-        return found if found is not None else self.archive.image(sha256)
-
     def open_article(self, article_id: int) -> None:
-        # Reads run on a pool and may finish out of order: pressing j twice quickly must end
-        # on the second article, not on whichever read finished last.
-        self._open_generation += 1
-        generation = self._open_generation
-
-        def work() -> tuple[Article, dict[str, tuple[str, bytes]]]:
-            article = self.archive.article(article_id)
-            images: dict[str, tuple[str, bytes]] = {}
-            for sha in dict.fromkeys(_ARCHIVE_IMAGE.findall(article.body_html)):
-                try:
-                    images[sha] = self.archive.image(sha)
-                except ReaderError:
-                    continue
-            return article, images
-
-        def done(result: tuple[Article, dict[str, tuple[str, bytes]]]) -> None:
-            if generation != self._open_generation:
-                return  # a later open_article superseded this one
-            article, images = result
-            self._prefetched = images
-            self._current = article
-            self.article_view.show_article(article)
-            self.article_shown.emit(article.id)
-            if self.mark_read_on_open and not article.read:
-                self.set_read([article.id], True)
-            if self._screenshot:
-                QTimer.singleShot(200, self._take_screenshot)
-
-        self.runner.read(work, done)
-
-    def _take_screenshot(self) -> None:
-        if not self._screenshot:
-            return
-        path, self._screenshot = self._screenshot, None
-        self.grab().save(path)
-        self.screenshot_taken.emit(path)
+        """Open an article the reader asked for by id (a related link, ``--select``)."""
+        self.reader.open(article_id, by_reader=True)
 
     def step_article(self, step: int) -> None:
         rows = self.headline_model.rowCount()
-        if rows == 0:
-            return
-        current = self.headline_view.currentIndex().row()
-        target = 0 if current < 0 else min(max(current + step, 0), rows - 1)
-        if target == rows - 1 and self.headline_model.canFetchMore():
-            self.headline_model.fetchMore()
-        self.headline_view.setCurrentIndex(self.headline_model.index(target))
+        if rows:
+            current = self.headline_view.currentIndex().row()
+            target = 0 if current < 0 else min(max(current + step, 0), rows - 1)
+            if target == rows - 1 and self.headline_model.canFetchMore():
+                self.headline_model.fetchMore()
+            self._select_row(target, by_reader=True)
 
     def step_unread(self, step: int) -> None:
-        rows = self.headline_model.rowCount()
         row = self.headline_view.currentIndex().row() + step
-        while 0 <= row < rows:
+        while 0 <= row < self.headline_model.rowCount():
             headline = self.headline_model.headline(row)
             if headline is not None and not headline.read:
-                self.headline_view.setCurrentIndex(self.headline_model.index(row))
+                self._select_row(row, by_reader=True)
                 return
             row += step
         if step > 0 and self.headline_model.canFetchMore():
             self.headline_model.fetchMore()
-            self.show_status("Loading more headlines…")
+            self.status.show_message("Loading more headlines…")
         else:
-            self.show_status("No more unread articles here")
+            self.status.show_message("No more unread articles here")
 
     def open_in_browser(self) -> None:
-        if self._current is not None and self._current.url:
-            QDesktopServices.openUrl(QUrl(self._current.url))
-        elif self._current is not None:
-            self.show_status("This article has no web address")
+        article = self.reader.current
+        if article is not None and article.url:
+            QDesktopServices.openUrl(QUrl(article.url))
+        elif article is not None:
+            self.status.show_message("This article has no web address")
 
-    # --- changes ----------------------------------------------------------------------------
-
-    def set_read(self, ids: list[int], read: bool) -> None:
-        def done(_result: object) -> None:
-            self.headline_model.update_rows(set(ids), read=read)
-            if self._current is not None and self._current.id in ids:
-                self._current = _replace(self._current, read=read)
-            self.refresh_counts()
-
-        self.runner.write(lambda: self.archive.set_read(ids, read), done)
+    # --- actions on the current article ---------------------------------------------------------
 
     def toggle_read(self) -> None:
-        if self._current is not None:
-            self.set_read([self._current.id], not self._current.read)
+        article = self.reader.current
+        if article is not None:
+            self.article_view.replace_article(dataclasses.replace(article, read=not article.read))
+            self.ops.mark_read([article.id], not article.read)
 
     def toggle_bookmark(self) -> None:
-        article = self._current
+        article = self.reader.current
         if article is None:
             return
         wanted = not article.bookmarked
-
-        def done(_result: object) -> None:
-            self.headline_model.update_rows({article.id}, bookmarked=wanted)
-            if self._current is not None and self._current.id == article.id:
-                self._current = _replace(self._current, bookmarked=wanted)
-            self.show_status("Bookmarked" if wanted else "Bookmark removed")
-            self.refresh_counts()
-
-        self.runner.write(lambda: self.archive.set_bookmarked([article.id], wanted), done)
+        self.article_view.replace_article(dataclasses.replace(article, bookmarked=wanted))
+        self.ops.bookmark([article.id], wanted, lambda _changes: self.status.show_message(
+            "Bookmarked" if wanted else "Bookmark removed"))
 
     def delete_current(self) -> None:
-        article = self._current
-        if article is None:
-            return
-        answer = QMessageBox.question(
-            self, "Delete article",
-            f"Delete “{article.title}”? It will not be imported or synced again.")
-        if answer != QMessageBox.StandardButton.Yes:
+        article = self.reader.current
+        if article is None or not dialogs.confirm_delete(self, article):
             return
         row = self.headline_view.currentIndex().row()
 
-        def done(_result: object) -> None:
-            self.headline_model.remove_rows({article.id})
-            self._current = None
+        def done(_changes: Changes) -> None:
             rows = self.headline_model.rowCount()
-            if rows:
-                self.headline_view.setCurrentIndex(self.headline_model.index(min(row, rows - 1)))
-            else:
-                self.article_view.show_message("No articles here")
-            self.refresh_counts()
+            if rows and row >= 0:
+                self._select_row(min(row, rows - 1), by_reader=True)
 
-        self.runner.write(lambda: self.archive.delete([article.id]), done)
+        self.ops.delete([article.id], done)
 
     def edit_tags(self) -> None:
-        article = self._current
-        if article is None:
-            return
-        text, accepted = QInputDialog.getText(
-            self, "Edit tags", "Tags, separated by commas:", QLineEdit.EchoMode.Normal,
-            ", ".join(article.tags))
-        if not accepted:
-            return
-        wanted = [name.strip() for name in text.split(",") if name.strip()]
-        keep = {name.casefold() for name in wanted}
-        removed = [name for name in article.tags if name.casefold() not in keep]
-
-        def work() -> None:
-            if wanted:
-                self.archive.tag(article.id, wanted)
-            if removed:
-                self.archive.untag(article.id, removed)
-
-        def done(_result: object) -> None:
-            self.open_article(article.id)
-            self.refresh_counts()
-
-        self.runner.write(work, done)
+        article = self.reader.current
+        wanted = None if article is None else dialogs.ask_tags(self, article)
+        if article is not None and wanted is not None:
+            self.ops.set_tags(article.id, wanted)
 
     def rename_tag(self, name: str) -> None:
-        new, accepted = QInputDialog.getText(self, "Rename tag", f"New name for “{name}”:",
-                                             QLineEdit.EchoMode.Normal, name)
-        if accepted and new.strip() and new.strip() != name:
-            self._rename(name, new.strip())
+        new = dialogs.ask_rename(self, name)
+        if new is not None:
+            self.ops.rename_tag(name, new)
 
     def merge_tag(self, name: str) -> None:
         others = sorted(set(self.tag_model.tag_names()) - {name}, key=str.casefold)
         if not others:
-            self.show_status("There is no other tag to merge into")
+            self.status.show_message("There is no other tag to merge into")
             return
-        target, accepted = QInputDialog.getItem(self, "Merge tag",
-                                                f"Merge “{name}” into:", others, 0, False)
-        if accepted and target:
-            self._rename(name, target)
+        target = dialogs.ask_merge_target(self, name, others)
+        if target is not None:
+            self.ops.rename_tag(name, target)
 
-    def _rename(self, old: str, new: str) -> None:
-        def done(_result: object) -> None:
-            if self._choice.kind == "tag" and self._choice.value == old:
-                self._choice = FilterChoice("tag", new)
-                self.tag_view.select(self._choice)
-            self.refresh_counts()
-            self.headline_model.refresh()
-            if self._current is not None:
-                self.open_article(self._current.id)
-
-        self.runner.write(lambda: self.archive.rename_tag(old, new), done)
-
-    # --- adding content ---------------------------------------------------------------------
-
-    def import_files_dialog(self) -> None:
-        paths, _filter = QFileDialog.getOpenFileNames(
-            self, "Import files", str(Path.home()),
-            "Articles and feeds (*.txt *.text *.html *.htm *.xml *.rss *.atom *.json *.opml);;"
-            "All files (*)")
-        if paths:
-            self.import_paths(paths)
+    # --- adding content -------------------------------------------------------------------------
 
     def import_paths(self, paths: Sequence[str]) -> None:
-        from reader.importing import import_paths
-
-        self.show_status(f"Importing {len(paths)} item(s)…")
+        if not paths:
+            return
+        self.status.show_message(f"Importing {len(paths)} item(s)…", lasting=True)
 
         def done(results: list[Any]) -> None:
             failed = [r for r in results if r.status == "failed"]
@@ -588,13 +398,11 @@ class MainWindow(QMainWindow):
             message = f"Imported {imported} of {len(results)} file(s)"
             if failed:
                 message += f"; {len(failed)} failed: {failed[0].path}: {failed[0].error}"
-                self.show_error(ReaderError(message))
+                self.status.show_error(ReaderError(message))
             else:
-                self.show_status(message)
-            self.headline_model.refresh()
-            self.refresh_counts()
+                self.status.show_message(message)
 
-        self.runner.long(lambda: import_paths(self.archive, paths), done)
+        self.ops.import_paths(paths, done)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
@@ -606,114 +414,14 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
             self.import_paths(paths)
 
-    def add_source_dialog(self) -> None:
-        url, accepted = QInputDialog.getText(self, "Add source", "Feed or site address:")
-        if accepted and url.strip():
-            self.add_source(url.strip())
-
-    def add_source(self, url: str, page: bool = False) -> None:
-        from reader.sync.subscribe import save_page, subscribe
-
-        self.show_status(f"Adding {url}…")
+    def add_source(self, url: str | None, page: bool = False) -> None:
+        if not url:
+            return
+        self.status.show_message(f"Adding {url}…", lasting=True)
 
         def done(added: Any) -> None:
-            self.show_status(added.note or f"Added “{added.title}”")
-            self.refresh_counts()
-            if page:
-                self.headline_model.refresh()
-            else:
-                self.sync_now([added.source_id])
+            self.status.show_message(added.note or f"Added “{added.title}”")
+            if not page:
+                self.sync.start([added.source_id])
 
-        self.runner.long(lambda: (save_page if page else subscribe)(self.archive, url), done)
-
-    def save_page_dialog(self) -> None:
-        url, accepted = QInputDialog.getText(self, "Save a web page", "Page address:")
-        if accepted and url.strip():
-            self.add_source(url.strip(), page=True)
-
-    def sync_now(self, source_ids: Sequence[int] | None = None) -> None:
-        from reader.sync.pipeline import SyncReport, sync
-
-        if self._sync_cancel is not None:
-            self.show_status("A sync is already running")
-            return
-        cancel = threading.Event()
-        self._sync_cancel = cancel
-        self.progress.setRange(0, 0)
-        self.progress.show()
-        self.cancel_sync.show()
-        self.show_status("Syncing…")
-
-        def progress(done: int, total: int, report: SyncReport | None) -> None:
-            name = "" if report is None else (report.title or report.url or "")
-            self.sync_progressed.emit(done, total, name)  # queued to the GUI thread
-
-        def finished(reports: list[SyncReport]) -> None:
-            self._sync_cancel = None
-            self.progress.hide()
-            self.cancel_sync.hide()
-            failed = [r for r in reports if r.status == "failed"]
-            new = sum(r.new for r in reports)
-            message = f"Synced {len(reports)} source(s): {new} new article(s)"
-            if failed:
-                message += f"; {len(failed)} failed ({failed[0].title or failed[0].url}: " \
-                           f"{failed[0].error})"
-            self.show_status(message)
-            self.headline_model.refresh()
-            self.refresh_counts()
-
-        def failed(error: BaseException) -> None:
-            self._sync_cancel = None
-            self.progress.hide()
-            self.cancel_sync.hide()
-            self.show_error(error)
-
-        self.runner.long(lambda: sync(self.archive, source_ids, progress=progress,
-                                      cancel=cancel), finished, failed)
-
-    @Slot(int, int, str)
-    def _sync_progress(self, done: int, total: int, name: str) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-        self.show_status(f"Syncing {done}/{total}: {name}")
-
-    def _cancel_sync(self) -> None:
-        if self._sync_cancel is not None:
-            self._sync_cancel.set()
-            self.show_status("Cancelling after the sources in progress…")
-
-    # --- messages -----------------------------------------------------------------------------
-
-    def show_status(self, text: str) -> None:
-        self.status_text.setStyleSheet("")
-        self.status_text.setText(text)
-
-    @Slot(object)
-    def show_error(self, error: object) -> None:
-        """Errors from the core go to the status bar; the window stays usable."""
-        if isinstance(error, ReaderError):
-            text = str(error)
-        else:
-            text = f"Unexpected error: {type(error).__name__}: {error}"
-        self.status_text.setStyleSheet("color: #c0392b;")
-        self.status_text.setText(text)
-
-    def show_shortcuts(self) -> None:
-        dialog = QDialog(self)
-        dialog.setWindowTitle("Keyboard shortcuts")
-        layout = QVBoxLayout(dialog)
-        table = QTextBrowser()
-        rows = "".join(f"<tr><td style='padding:3px 14px 3px 0'><b>{keys}</b></td>"
-                       f"<td style='padding:3px 0'>{text}</td></tr>" for keys, text in SHORTCUTS)
-        table.setHtml(f"<table>{rows}</table>")
-        layout.addWidget(table)
-        dialog.resize(420, 460)
-        dialog.setModal(False)
-        dialog.show()
-        self._shortcuts_dialog = dialog
-
-
-def _replace(article: Article, **changes: Any) -> Article:
-    import dataclasses
-
-    return dataclasses.replace(article, **changes)
+        self.ops.add_source(url, page, done)

@@ -127,14 +127,17 @@ class TaskRunner(QObject):
         return bool(self._relays)
 
     def shutdown(self, timeout_ms: int = 10_000) -> bool:
-        """Wait for running tasks (queued ones are dropped); True if all finished in time.
+        """Wait for running tasks; True if all finished in time.
 
+        Queued reads and long tasks are dropped, but queued writes still run: each is
+        something the reader did (a bookmark pressed just before Ctrl+Q) and must not be lost.
         Afterwards no callback runs, even for results already on their way to the GUI thread:
         the widgets they would touch are being destroyed.
         """
         self._closed = True
         finished = True
-        for pool in (self._reads, self._writes, self._long):
+        for pool in (self._reads, self._long):
             pool.clear()
+        for pool in (self._reads, self._writes, self._long):
             finished = pool.waitForDone(timeout_ms) and finished
         return finished

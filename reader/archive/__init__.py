@@ -16,16 +16,18 @@ from pathlib import Path
 
 import platformdirs
 
-from reader.archive import articles, fts, images, search, sources, tags
+from reader.archive import articles, fts, images, search, sources, tags, view_state
 from reader.archive.database import Connection, Database
-from reader.archive.engine import open_database, translate_errors
+from reader.archive.engine import connector, open_database, translate_errors
 from reader.archive.sources import SyncTarget
+from reader.archive.watch import ChangeWatch, OwnWrites
 from reader.errors import ArchiveReadOnly
 from reader.query import Query, parse_query
 from reader.records import (
     ArchiveTotals,
     Article,
     ArticleDraft,
+    Headline,
     Page,
     SourceInfo,
     StoreOutcome,
@@ -55,6 +57,7 @@ class Archive:
         #: The copy made before the last schema migration, if this open migrated.
         self.backup_path = backup_path
         self._database = database
+        self._own_writes = OwnWrites()
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None) -> Archive:
@@ -87,7 +90,11 @@ class Archive:
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[Connection]:
-        """A write transaction: all of it commits, or (on any exception) none of it."""
+        """A write transaction: all of it commits, or (on any exception) none of it.
+
+        Each one raises the archive's write generation, remembered once committed so this
+        process's ``watch`` can tell its own writes from other processes' (see watch.py).
+        """
         if self.read_only:
             raise ArchiveReadOnly(
                 f"the archive {self.path} is read-only; it can be read but not changed")
@@ -96,8 +103,17 @@ class Archive:
             try:
                 yield connection
                 fts.flush(connection)
+                generation = int(connection.exec_driver_sql(
+                    "UPDATE archive_stats SET generation = generation + 1 WHERE id = 1 "
+                    "RETURNING generation").scalar_one())
             finally:
                 fts.discard(connection)
+        self._own_writes.add(generation)
+
+    def watch(self) -> ChangeWatch:
+        """A watcher whose ``poll()`` tells when another process has written to the archive."""
+        with translate_errors(self.path):
+            return ChangeWatch(connector(self.path, read_only=self.read_only), self._own_writes)
 
     # --- articles --------------------------------------------------------------------------------
 
@@ -121,13 +137,20 @@ class Archive:
             return search.headline_page(connection, parsed, source_id=source_id,
                                         cursor=cursor, limit=limit)
 
-    def set_read(self, article_ids: Sequence[int], read: bool = True) -> None:
-        with self.writing() as connection:
-            articles.set_read(connection, article_ids, read)
+    def headlines_by_id(self, article_ids: Sequence[int]) -> list[Headline]:
+        """The current rows of these articles (missing ones were deleted), in the order given."""
+        with self.reading() as connection:
+            return search.headlines_by_id(connection, article_ids)
 
-    def set_bookmarked(self, article_ids: Sequence[int], bookmarked: bool = True) -> None:
+    def set_read(self, article_ids: Sequence[int], read: bool = True) -> list[int]:
+        """Returns the ids whose read state changed."""
         with self.writing() as connection:
-            articles.set_bookmarked(connection, article_ids, bookmarked)
+            return articles.set_read(connection, article_ids, read)
+
+    def set_bookmarked(self, article_ids: Sequence[int], bookmarked: bool = True) -> list[int]:
+        """Returns the ids whose bookmark changed."""
+        with self.writing() as connection:
+            return articles.set_bookmarked(connection, article_ids, bookmarked)
 
     def delete(self, article_ids: Sequence[int]) -> None:
         with self.writing() as connection:
@@ -147,6 +170,16 @@ class Archive:
             articles.require(connection, [article_id])
             return tags.retag(connection, article_id, (), tags.clean_tag_names(names))
 
+    def set_tags(self, article_id: int, names: Sequence[str]) -> bool:
+        """Give an article exactly these tags, in one transaction; False if it had them."""
+        wanted = tags.clean_tag_names(names)
+        keep = {name.casefold() for name in wanted}
+        with self.writing() as connection:
+            articles.require(connection, [article_id])
+            current = tags.names_for(connection, [article_id]).get(article_id, ())
+            removed = [name for name in current if name.casefold() not in keep]
+            return tags.retag(connection, article_id, wanted, removed)
+
     def tag_counts(self, query: str | Query = "") -> list[TagCount]:
         """Every tag with its counts; with a search, counted over its first matches only.
 
@@ -160,13 +193,26 @@ class Archive:
                 return tags.counts(connection)
             return tags.counts_among(connection, self._matching_ids(connection, parsed))
 
-    def search_totals(self, query: str | Query = "") -> ArchiveTotals:
-        """All / unread / bookmarked counts for a search (its first matches, as above)."""
+    def source_counts(self, query: str | Query = "") -> list[SourceInfo]:
+        """Every source; with a search, its counts are over the search's first matches."""
         parsed = parse_query(query) if isinstance(query, str) else query
-        if parsed.root is None:
+        with self.reading() as connection:
+            listed = sources.list_sources(connection)
+            if parsed.root is None:
+                return listed
+            return sources.counted_among(connection, listed,
+                                         self._matching_ids(connection, parsed))
+
+    def search_totals(self, query: str | Query = "", *,
+                      source_id: int | None = None) -> ArchiveTotals:
+        """All / unread / bookmarked counts for a search (its first matches, as above),
+        optionally within one source."""
+        parsed = parse_query(query) if isinstance(query, str) else query
+        if parsed.root is None and source_id is None:
             return self.totals()
         with self.reading() as connection:
-            ids = self._matching_ids(connection, parsed)
+            ids = search.matching_ids(connection, parsed, self.SEARCH_COUNT_LIMIT,
+                                      source_id=source_id)
             unread = bookmarked = 0
             for start in range(0, len(ids), 500):
                 batch = ids[start : start + 500]
@@ -175,17 +221,35 @@ class Archive:
                     f"WHERE id IN ({','.join('?' * len(batch))})", tuple(batch)).one()
                 unread += int(row[0] or 0)
                 bookmarked += int(row[1] or 0)
-        return ArchiveTotals(len(ids), unread, bookmarked)
+        return ArchiveTotals(len(ids), unread, bookmarked,
+                             capped=len(ids) >= self.SEARCH_COUNT_LIMIT)
 
     SEARCH_COUNT_LIMIT = 10_000
 
     def _matching_ids(self, connection: Connection, query: Query) -> list[int]:
         return search.matching_ids(connection, query, self.SEARCH_COUNT_LIMIT)
 
-    def rename_tag(self, old: str, new: str) -> None:
-        """Rename a tag, or merge it into ``new`` when that tag exists (raises TagNotFound)."""
+    def rename_tag(self, old: str, new: str) -> tuple[str, list[int]]:
+        """Rename a tag, or merge it into ``new`` when that tag exists (raises TagNotFound).
+
+        Returns the name as stored and the articles that carried ``old``.
+        """
         with self.writing() as connection:
-            tags.rename(connection, old, new)
+            return tags.rename(connection, old, new)
+
+    # --- what a window last showed ------------------------------------------------------------
+
+    def view_state(self) -> dict[str, str]:
+        with self.reading() as connection:
+            return view_state.load(connection)
+
+    def save_view_state(self, values: dict[str, str | None]) -> None:
+        """Remember what the window shows (None forgets a key); a read-only archive keeps
+        nothing, quietly: there is nothing the reader could do about it."""
+        if self.read_only:
+            return
+        with self.writing() as connection:
+            view_state.save(connection, values)
 
     # --- sources and totals ----------------------------------------------------------------------
 

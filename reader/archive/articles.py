@@ -192,22 +192,35 @@ def require(connection: Connection, article_ids: Sequence[int]) -> None:
             raise ArticleNotFound(article_id)
 
 
-def set_read(connection: Connection, article_ids: Sequence[int], read: bool) -> None:
+def set_read(connection: Connection, article_ids: Sequence[int], read: bool) -> list[int]:
+    """Mark articles read or unread; returns the ids whose state actually changed."""
     require(connection, article_ids)
+    changed: list[int] = []
     for article_id in article_ids:
-        connection.exec_driver_sql(
-            "UPDATE articles SET read = ? WHERE id = ?", (int(read), article_id))
+        row = connection.exec_driver_sql(
+            "UPDATE articles SET read = ? WHERE id = ? AND read != ? RETURNING id",
+            (int(read), article_id, int(read))).first()
+        if row is not None:
+            changed.append(article_id)
+    return changed
 
 
-def set_bookmarked(connection: Connection, article_ids: Sequence[int], bookmarked: bool) -> None:
+def set_bookmarked(connection: Connection, article_ids: Sequence[int],
+                   bookmarked: bool) -> list[int]:
+    """Bookmark or unbookmark articles; returns the ids whose state actually changed."""
     require(connection, article_ids)
     stamp = to_micros(datetime.now(UTC)) if bookmarked else None
+    changed: list[int] = []
     for article_id in article_ids:
-        connection.exec_driver_sql(
+        row = connection.exec_driver_sql(
             "UPDATE articles SET bookmarked = ?, "
-            "bookmarked_at = CASE WHEN ? THEN coalesce(bookmarked_at, ?) END WHERE id = ?",
-            (int(bookmarked), int(bookmarked), stamp, article_id),
-        )
+            "bookmarked_at = CASE WHEN ? THEN coalesce(bookmarked_at, ?) END "
+            "WHERE id = ? AND bookmarked != ? RETURNING id",
+            (int(bookmarked), int(bookmarked), stamp, article_id, int(bookmarked)),
+        ).first()
+        if row is not None:
+            changed.append(article_id)
+    return changed
 
 
 def delete(connection: Connection, article_ids: Sequence[int]) -> None:

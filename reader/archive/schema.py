@@ -234,3 +234,13 @@ class ArchiveStats(Base):
     articles: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     unread: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     bookmarked: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    generation: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class ViewState(Base):
+    """What a reader window last showed in this archive (``reader.archive.view_state``)."""
+
+    __tablename__ = "view_state"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

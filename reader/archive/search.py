@@ -169,10 +169,25 @@ def headline_page(connection: Connection, query: Query, *, source_id: int | None
                 else None)
 
 
-def matching_ids(connection: Connection, query: Query, limit: int) -> list[int]:
+def matching_ids(connection: Connection, query: Query, limit: int, *,
+                 source_id: int | None = None) -> list[int]:
     """Ids of the first ``limit`` matches, in headline order, without building headlines
     (no tag or source lookups): what counts that follow a search need."""
-    return [int(row[0]) for row in _matching_rows(connection, query, None, None, limit)[0]]
+    return [int(row[0]) for row in _matching_rows(connection, query, source_id, None, limit)[0]]
+
+
+def headlines_by_id(connection: Connection, article_ids: Sequence[int]) -> list[Headline]:
+    """The rows of these articles as they are now, in the given order; deleted ones are left
+    out. What a list on screen needs to show a change without re-running its search."""
+    found: dict[int, Headline] = {}
+    unique = list(dict.fromkeys(article_ids))
+    for start in range(0, len(unique), 500):
+        batch = unique[start : start + 500]
+        rows = connection.exec_driver_sql(
+            f"SELECT {_HEADLINE_COLUMNS} FROM articles a "
+            f"WHERE a.id IN ({','.join('?' * len(batch))})", tuple(batch)).all()
+        found.update((headline.id, headline) for headline in _headlines(connection, rows))
+    return [found[article_id] for article_id in unique if article_id in found]
 
 
 def _matching_rows(connection: Connection, query: Query, source_id: int | None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,6 +43,24 @@ def list_sources(connection: Connection) -> list[SourceInfo]:
         )
         for row in rows
     ]
+
+
+def counted_among(connection: Connection, listed: Sequence[SourceInfo],
+                  article_ids: Sequence[int]) -> list[SourceInfo]:
+    """``listed`` with article and unread counts over ``article_ids`` only (a search's
+    matches); sources with none of them count 0, so the list does not jump as one types."""
+    totals: dict[int, tuple[int, int]] = {}
+    for start in range(0, len(article_ids), 500):
+        batch = list(article_ids[start : start + 500])
+        for source_id, count, unread in connection.exec_driver_sql(
+                f"SELECT source_id, count(*), sum(read = 0) FROM articles "
+                f"WHERE id IN ({','.join('?' * len(batch))}) GROUP BY source_id",
+                tuple(batch)):
+            before = totals.get(int(source_id), (0, 0))
+            totals[int(source_id)] = (before[0] + int(count), before[1] + int(unread or 0))
+    return [dataclasses.replace(source, article_count=totals.get(source.id, (0, 0))[0],
+                                unread_count=totals.get(source.id, (0, 0))[1])
+            for source in listed]
 
 
 def source_ids_matching(connection: Connection, name: str) -> list[int]:

@@ -102,8 +102,10 @@ def counts(connection: Connection) -> list[TagCount]:
     return [TagCount(str(name), int(count), int(unread)) for name, count, unread in rows]
 
 
-def rename(connection: Connection, old: str, new: str) -> None:
+def rename(connection: Connection, old: str, new: str) -> tuple[str, list[int]]:
     """Rename a tag; renaming onto an existing tag merges the two (the caller's transaction).
+
+    Returns the name as stored (spaces collapsed) and the articles that carried the old one.
 
     Tag names are part of the full-text index, so every affected article is re-indexed.
     """
@@ -129,6 +131,7 @@ def rename(connection: Connection, old: str, new: str) -> None:
         connection.exec_driver_sql("DELETE FROM article_tags WHERE tag_id = ?", (source,))
         drop_empty(connection)
     fts.index(connection, affected)
+    return new, affected
 
 
 def counts_among(connection: Connection, article_ids: Sequence[int]) -> list[TagCount]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote, unquote, urlsplit
@@ -374,10 +375,15 @@ def article_document(article: Article, *, theme: Theme = LIGHT, base_font_pt: fl
     )
 
 
-def message_document(text: str, *, theme: Theme = LIGHT, base_font_pt: float = 11.0) -> str:
-    """A page holding one centred, muted line ("Select an article"); the text is escaped."""
+def message_document(text: str, *, theme: Theme = LIGHT, base_font_pt: float = 11.0,
+                     hints: Sequence[str] = ()) -> str:
+    """A page holding one centred, muted line ("Select an article"), and under it any hints
+    (the empty archive's "Import files: Ctrl+O"); all text is escaped."""
+    lines = "".join(f'<p class="message" align="center">{_text(hint)}</p>\n' for hint in hints)
     return (
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
         f"<style>{_style(theme, base_font_pt)}</style></head>\n<body>\n"
-        f'<p class="message" align="center">{_text(text)}</p>\n</body></html>\n'
+        f'<p class="message" align="center">{_text(text)}</p>\n'
+        + (f"<p>&nbsp;</p>\n{lines}" if hints else "")
+        + "</body></html>\n"
     )

@@ -1,0 +1,113 @@
+"""Every user action, once: the window and the command line both call these.
+
+Each operation makes its change through the archive (one transaction) and returns a
+``Changes`` record of what it touched — or an ``Outcome`` holding its own result as well —
+so a caller never has to guess what to refresh. After Anki's ``aqt/operations`` with
+``OpChanges``; the Qt side (``ui/operations.py``) only runs these off the GUI thread and
+broadcasts the record.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reader.archive import Archive
+from reader.records import NO_CHANGES, Changes, ImportResult, Outcome
+
+if TYPE_CHECKING:
+    from reader.sync.fetch import Fetcher
+    from reader.sync.pipeline import Progress, SyncReport
+    from reader.sync.subscribe import Added
+
+
+def mark_read(archive: Archive, article_ids: Sequence[int], read: bool = True) -> Changes:
+    changed = archive.set_read(article_ids, read)
+    return Changes(articles=frozenset(changed), counts=True, sources=True) if changed \
+        else NO_CHANGES
+
+
+def bookmark(archive: Archive, article_ids: Sequence[int], bookmarked: bool = True) -> Changes:
+    changed = archive.set_bookmarked(article_ids, bookmarked)
+    return Changes(articles=frozenset(changed), counts=True) if changed else NO_CHANGES
+
+
+def delete(archive: Archive, article_ids: Sequence[int]) -> Changes:
+    """Delete articles for good (a tombstone keeps sync and import from bringing them back)."""
+    archive.delete(article_ids)
+    return Changes(removed=frozenset(article_ids), counts=True, tags=True, sources=True)
+
+
+def _tagged(article_id: int, changed: bool) -> Changes:
+    return Changes(articles=frozenset({article_id}), counts=True, tags=True) if changed \
+        else NO_CHANGES
+
+
+def tag(archive: Archive, article_id: int, names: Sequence[str]) -> Changes:
+    """Add tags; no changes if the article had them all."""
+    return _tagged(article_id, archive.tag(article_id, names))
+
+
+def untag(archive: Archive, article_id: int, names: Sequence[str]) -> Changes:
+    """Remove tags; no changes if the article had none of them."""
+    return _tagged(article_id, archive.untag(article_id, names))
+
+
+def set_tags(archive: Archive, article_id: int, names: Sequence[str]) -> Changes:
+    """Give an article exactly these tags (the window's tag editor), in one transaction."""
+    return _tagged(article_id, archive.set_tags(article_id, names))
+
+
+def rename_tag(archive: Archive, old: str, new: str) -> Changes:
+    """Rename a tag, or merge it into ``new`` when that tag exists."""
+    stored, affected = archive.rename_tag(old, new)
+    return Changes(articles=frozenset(affected), counts=True, tags=True,
+                   renamed_tags=((old, stored),))
+
+
+def import_paths(archive: Archive, paths: Iterable[str | Path],
+                 progress: Callable[[int, int, str], None] | None = None
+                 ) -> Outcome[list[ImportResult]]:
+    from reader.importing import import_paths as run_import  # the parsers: only when importing
+
+    results = run_import(archive, paths, progress)
+    stored = any(result.status in ("imported", "updated") for result in results)
+    return Outcome(results, Changes(added=True, counts=True, tags=True, sources=True)
+                   if stored else Changes(sources=True))
+
+
+def subscribe(archive: Archive, url: str, tags: Sequence[str] = (),
+              fetcher: Fetcher | None = None) -> Outcome[Added]:
+    from reader.sync.subscribe import subscribe as run_subscribe
+
+    return Outcome(run_subscribe(archive, url, tags, fetcher), Changes(sources=True))
+
+
+def save_page(archive: Archive, url: str, tags: Sequence[str] = (),
+              fetcher: Fetcher | None = None) -> Outcome[Added]:
+    from reader.sync.subscribe import save_page as run_save_page
+
+    added = run_save_page(archive, url, tags, fetcher)
+    changes = Changes(sources=True)
+    if added.article_id is not None:
+        changes = Changes(articles=frozenset({added.article_id}), added=True, counts=True,
+                          tags=True, sources=True)
+    return Outcome(added, changes)
+
+
+def sync_changes(reports: Iterable[SyncReport]) -> Changes:
+    """What a sync (or one source of it) changed, from its reports."""
+    stored = any(report.new or report.updated for report in reports)
+    return Changes(added=stored, counts=stored, tags=stored, sources=True)
+
+
+def sync(archive: Archive, source_ids: Sequence[int] | None = None, *,
+         progress: Progress | None = None, cancel: threading.Event | None = None,
+         fetcher: Fetcher | None = None) -> Outcome[list[SyncReport]]:
+    """Sync feeds; ``progress`` hears of each source as its transaction commits."""
+    from reader.sync.pipeline import sync as run_sync
+
+    reports = run_sync(archive, source_ids, fetcher=fetcher, progress=progress, cancel=cancel)
+    return Outcome(reports, sync_changes(reports))

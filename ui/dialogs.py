@@ -1,0 +1,77 @@
+"""The window's small dialogs: each asks one thing and returns the answer (None: cancelled)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QInputDialog,
+    QLineEdit,
+    QMessageBox,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reader.records import Article
+from ui.shortcuts import cheat_sheet
+
+IMPORT_FILTER = ("Articles and feeds (*.txt *.text *.html *.htm *.xml *.rss *.atom *.json "
+                 "*.opml);;All files (*)")
+
+
+def ask_text(parent: QWidget, title: str, label: str, value: str = "") -> str | None:
+    text, accepted = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, value)
+    return text.strip() if accepted and text.strip() else None
+
+
+def ask_tags(parent: QWidget, article: Article) -> list[str] | None:
+    """The article's new tags (an empty list removes them all)."""
+    text, accepted = QInputDialog.getText(parent, "Edit tags", "Tags, separated by commas:",
+                                          QLineEdit.EchoMode.Normal, ", ".join(article.tags))
+    if not accepted:
+        return None
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def ask_rename(parent: QWidget, name: str) -> str | None:
+    new = ask_text(parent, "Rename tag", f"New name for “{name}”:", name)
+    return new if new is not None and new != name else None
+
+
+def ask_merge_target(parent: QWidget, name: str, others: Sequence[str]) -> str | None:
+    target, accepted = QInputDialog.getItem(parent, "Merge tag", f"Merge “{name}” into:",
+                                            list(others), 0, False)
+    return target if accepted and target else None
+
+
+def confirm_delete(parent: QWidget, article: Article) -> bool:
+    answer = QMessageBox.question(
+        parent, "Delete article",
+        f"Delete “{article.title}”? It will not be imported or synced again.")
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def ask_import_paths(parent: QWidget) -> list[str]:
+    paths, _filter = QFileDialog.getOpenFileNames(parent, "Import files", str(Path.home()),
+                                                  IMPORT_FILTER)
+    return list(paths)
+
+
+def shortcuts_dialog(parent: QWidget) -> QDialog:
+    """The cheat sheet, non-modal (the caller keeps it referenced)."""
+    dialog = QDialog(parent)
+    dialog.setWindowTitle("Keyboard shortcuts")
+    layout = QVBoxLayout(dialog)
+    table = QTextBrowser()
+    rows = "".join(f"<tr><td style='padding:3px 14px 3px 0'><b>{keys}</b></td>"
+                   f"<td style='padding:3px 0'>{text}</td></tr>" for keys, text in cheat_sheet())
+    table.setHtml(f"<table>{rows}</table>")
+    layout.addWidget(table)
+    dialog.resize(460, 520)
+    dialog.setModal(False)
+    dialog.show()
+    return dialog

@@ -1,0 +1,85 @@
+"""Every command of the window with its menu, its keys and what the cheat sheet says of it.
+
+One table drives the menus, the key bindings and the ``?`` sheet, so the sheet cannot
+promise a key that does something else. Each key is bound once: Qt fires neither of two
+actions that share a key ("Ambiguous shortcut overload"), which is how Ctrl+Q and ``?``
+once did nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    menu: str
+    text: str
+    keys: tuple[str, ...] = ()
+    #: What the cheat sheet says it does; "" leaves it off the sheet (menu only).
+    does: str = ""
+
+
+COMMANDS: Sequence[Command] = (
+    Command("import_files", "&File", "&Import files…", ("Ctrl+O",), "import files"),
+    Command("add_source", "&File", "&Add source…", ("Ctrl+N",), "add a source"),
+    Command("save_page", "&File", "&Save a web page…"),
+    Command("sync", "&File", "&Sync now", ("R", "F5"), "sync now"),
+    Command("quit", "&File", "&Quit", ("Ctrl+Q",), "quit"),
+    Command("next", "&Article", "&Next", ("J",), "next article"),
+    Command("previous", "&Article", "&Previous", ("K",), "previous article"),
+    Command("next_unread", "&Article", "Next &unread", ("N",), "next unread article"),
+    Command("previous_unread", "&Article", "Previous u&nread", ("P",),
+            "previous unread article"),
+    Command("open_in_browser", "&Article", "&Open in browser", ("O",),
+            "open the article's page in the browser (Enter in the list too)"),
+    Command("bookmark", "&Article", "&Bookmark", ("B",), "bookmark / remove the bookmark"),
+    Command("toggle_read", "&Article", "&Mark read / unread", ("M",), "mark read / unread"),
+    Command("edit_tags", "&Article", "Edit &tags…", ("T",), "edit the article's tags"),
+    Command("delete", "&Article", "&Delete", ("Del",), "delete the article"),
+    Command("search", "&View", "&Search", ("/", "Ctrl+F"), "search"),
+    Command("clear_search", "&View", "&Clear search", ("Esc",), "clear the search"),
+    Command("zoom_in", "&View", "&Larger text", ("Ctrl++", "Ctrl+="), "larger text"),
+    Command("zoom_out", "&View", "S&maller text", ("Ctrl+-",), "smaller text"),
+    Command("shortcuts", "&Help", "&Keyboard shortcuts", ("?",), "this list"),
+)
+
+
+def key_label(key: str) -> str:
+    """How a key is written on the sheet: letters as typed (j, not J)."""
+    return key.lower() if len(key) == 1 else key
+
+
+def cheat_sheet() -> list[tuple[str, str]]:
+    """(keys, what they do) for every command that has keys."""
+    return [(" or ".join(key_label(key) for key in command.keys), command.does)
+            for command in COMMANDS if command.keys and command.does]
+
+
+def build_actions(window: QMainWindow, handlers: Mapping[str, Callable[[], object]]
+                  ) -> tuple[dict[str, QAction], dict[str, QMenu]]:
+    """Menus and window-wide shortcuts for ``COMMANDS``; every command needs a handler.
+    Returns the actions by command name and the menus by title."""
+    menus: dict[str, QMenu] = {}
+    actions: dict[str, QAction] = {}
+    for command in COMMANDS:
+        menu = menus.get(command.menu)
+        if menu is None:
+            menu = menus[command.menu] = window.menuBar().addMenu(command.menu)
+        if command.name == "quit":
+            menu.addSeparator()
+        action = QAction(command.text, window)
+        action.setShortcuts([QKeySequence(key) for key in command.keys])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        handler = handlers[command.name]
+        action.triggered.connect(lambda _checked=False, run=handler: run())
+        menu.addAction(action)
+        window.addAction(action)
+        actions[command.name] = action
+    return actions, menus

@@ -1,0 +1,97 @@
+"""Syncing from the window: one sync at a time, progress as each source commits, Cancel.
+
+Each source's report crosses to the GUI thread as it commits, so its new articles appear in
+the list while the rest are still being fetched (``archive_changed`` with that source's
+changes); the status line shows how far the sync has got.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from reader import operations
+from ui.operations import ArchiveOps
+from ui.status_bar import StatusLine
+
+if TYPE_CHECKING:  # the sync machinery (HTTP, parsers) loads with the first sync, not before
+    from reader.sync.pipeline import SyncReport
+
+
+def sync_summary(reports: Sequence[SyncReport]) -> str:
+    failed = [report for report in reports if report.status == "failed"]
+    new = sum(report.new for report in reports)
+    message = f"Synced {len(reports)} source(s): {new} new article(s)"
+    if failed:
+        first = failed[0]
+        message += f"; {len(failed)} failed ({first.title or first.url}: {first.error})"
+    return message
+
+
+class SyncRunner(QObject):
+    """Runs ``reader.operations.sync`` on the long worker and reports on ``status``."""
+
+    #: (sources done, sources in all, the report of the one just done) — queued to the GUI.
+    _progressed = Signal(int, int, object)
+
+    def __init__(self, ops: ArchiveOps, status: StatusLine, parent: QObject | None = None,
+                 ) -> None:
+        super().__init__(parent)
+        self._ops = ops
+        self._status = status
+        self._cancel: threading.Event | None = None
+        self._progressed.connect(self._on_progress)
+        status.cancel_requested.connect(self.cancel)
+
+    @property
+    def running(self) -> bool:
+        return self._cancel is not None
+
+    def start(self, source_ids: Sequence[int] | None = None) -> None:
+        if self._cancel is not None:
+            self._status.show_message("A sync is already running")
+            return
+        cancel = threading.Event()
+        self._cancel = cancel
+        self._status.sync_started()
+        wanted = list(source_ids) if source_ids is not None else None
+
+        def progress(done: int, total: int, report: SyncReport | None) -> None:
+            self._progressed.emit(done, total, report)  # from the sync thread
+
+        def finished(reports: list[SyncReport]) -> None:
+            self._cancel = None
+            self._status.sync_ended()
+            self._status.show_message(sync_summary(reports))
+
+        def failed(error: BaseException) -> None:
+            self._cancel = None
+            self._status.sync_ended()
+            self._status.show_error(error)
+
+        self._ops.long(lambda: operations.sync(self._ops.archive, wanted, progress=progress,
+                                               cancel=cancel), finished, failed)
+
+    @Slot(int, int, object)
+    def _on_progress(self, done: int, total: int, report: object) -> None:
+        from reader.sync.pipeline import SyncReport
+
+        name = ""
+        if isinstance(report, SyncReport):
+            self._ops.broadcast(operations.sync_changes([report]))
+            name = report.title or report.url or ""
+        if self._cancel is not None:
+            self._status.sync_progressed(done, total, name)
+
+    def cancel(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+            self._status.show_message("Cancelling after the sources in progress…", lasting=True)
+
+    def stop(self) -> None:
+        """At close: ask a running sync to stop between sources."""
+        if self._cancel is not None:
+            self._cancel.set()
