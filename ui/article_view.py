@@ -132,7 +132,7 @@ class ArticleView(QTextBrowser):
         self._article = article
         self._message = None
         self.current_article_id = article.id
-        self._render(keep_scroll=keep)
+        self._render(keep_scroll=keep, exact=keep)
 
     def replace_article(self, article: Article) -> None:
         """Take a newer copy of the article on screen whose change the page does not show
@@ -224,9 +224,14 @@ class ArticleView(QTextBrowser):
 
     # --- rendering ------------------------------------------------------------------------------
 
-    def _render(self, *, keep_scroll: bool) -> None:
+    def _render(self, *, keep_scroll: bool, exact: bool = False) -> None:
+        """Lay the page out again. ``keep_scroll`` keeps the reader's place: as a fraction of
+        the page (a new zoom or width re-flows it all), or ``exact``ly, in pixels (the same
+        article shown again after a change: a new tag chip must not move the paragraph being
+        read)."""
         bar = self.verticalScrollBar()
-        fraction = bar.value() / bar.maximum() if keep_scroll and bar.maximum() > 0 else 0.0
+        before = bar.value()
+        fraction = before / bar.maximum() if keep_scroll and bar.maximum() > 0 else 0.0
         font_pt = self.font_point_size()
         if self._article is not None:
             page = article_document(self._article, theme=self._theme, base_font_pt=font_pt)
@@ -247,7 +252,7 @@ class ArticleView(QTextBrowser):
         self._fit_images()
         self._apply_page_margins()  # the message is centred on the laid-out height
         self.document().documentLayout().documentSize()  # lay out now, so the range is known
-        bar.setValue(round(fraction * bar.maximum()))
+        bar.setValue(before if exact else round(fraction * bar.maximum()))
 
     def _side_margin(self) -> int:
         font_px = self.font_point_size() * 96 / 72

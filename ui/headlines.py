@@ -8,7 +8,7 @@ the reader's place through every in-place update: the row at the top stays at th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,21 +25,18 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from reader.archive import Archive
 from reader.query import Query
 from reader.records import Changes, Headline, Page
 
 PAGE_SIZE = 200
 HEADLINE_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
-#: (query, source id, cursor, limit) -> Page; runs on a worker thread.
-PageLoader = Callable[[Query, int | None, str | None, int], Page]
-#: article ids -> their rows now (deleted ones left out); runs on a worker thread.
-RowLoader = Callable[[Sequence[int]], list[Headline]]
 #: Runs ``work`` off the GUI thread, then ``on_done(result)`` (or ``on_error``) on it.
 Runner = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[BaseException], None]],
                   None]
-#: After a sync, up to this many pages are read from the top to find the new matches.
-NEW_ROW_PAGES = 10
+#: At most this many new matches are put into a list at once (after a sync or an import).
+MAX_NEW_ROWS = 5000
 
 
 def relative_date(moment: datetime | None, now: datetime | None = None) -> str:
@@ -81,11 +78,9 @@ class HeadlineModel(QAbstractListModel):
     update_started = Signal()
     update_finished = Signal()
 
-    def __init__(self, load_page: PageLoader, load_rows: RowLoader, run: Runner,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, archive: Archive, run: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._load_page = load_page
-        self._load_rows = load_rows
+        self._archive = archive
         self._run = run
         self._rows: list[Headline] = []
         self._row_of: dict[int, int] = {}
@@ -95,6 +90,9 @@ class HeadlineModel(QAbstractListModel):
         self._generation = 0
         self._loading = False
         self._complete = True
+        #: The newest article id when the rows were last brought up to date: anything newer
+        #: is what a sync or an import added since.
+        self._newest_id = 0
         self.updating = False
 
     # --- Qt model API -----------------------------------------------------------------------
@@ -183,29 +181,23 @@ class HeadlineModel(QAbstractListModel):
 
     def _refresh(self, article_ids: list[int], look_for_new: bool) -> None:
         generation = self._generation
-        query, source_id = self._query, self._source_id
-        newest = self._rows[0].order_key if self._rows else None
-        by_date = query.sort != "relevance"
+        query, source_id, after = self._query, self._source_id, self._newest_id
+        archive = self._archive
 
-        def work() -> tuple[list[Headline], list[Headline]]:
-            fresh = self._load_rows(article_ids) if article_ids else []
-            found: list[Headline] = []
-            if look_for_new:
-                cursor = None
-                for _ in range(NEW_ROW_PAGES):
-                    page = self._load_page(query, source_id, cursor, PAGE_SIZE)
-                    found.extend(page.rows)
-                    if (page.next_cursor is None or not by_date or newest is None
-                            or not page.rows or page.rows[-1].order_key <= newest):
-                        break
-                    cursor = page.next_cursor
-            return fresh, found
+        def work() -> tuple[list[Headline], list[Headline], int]:
+            fresh = archive.headlines_by_id(article_ids) if article_ids else []
+            if not look_for_new:
+                return fresh, [], after
+            found, newest = archive.headlines_after(query, after, source_id=source_id,
+                                                    limit=MAX_NEW_ROWS)
+            return fresh, found, newest
 
-        def done(result: tuple[list[Headline], list[Headline]]) -> None:
+        def done(result: tuple[list[Headline], list[Headline], int]) -> None:
             if generation != self._generation:
                 return  # a new search replaced these rows meanwhile
-            fresh, found = result
-            self._merge(article_ids, fresh, found, by_date)
+            fresh, found, newest = result
+            self._newest_id = max(self._newest_id, newest)
+            self._merge(article_ids, fresh, found, query.sort != "relevance")
 
         def failed(error: BaseException) -> None:
             if generation == self._generation:
@@ -218,7 +210,6 @@ class HeadlineModel(QAbstractListModel):
         present = {headline.id: headline for headline in fresh}
         self._begin_update()
         try:
-            gone = {article_id for article_id in asked if article_id not in present}
             for article_id, headline in present.items():
                 row = self._row_of.get(article_id)
                 if row is not None and self._rows[row] != headline:
@@ -228,27 +219,32 @@ class HeadlineModel(QAbstractListModel):
             self._insert_new(found, by_date)
         finally:
             self._end_update()
+        gone = {article_id for article_id in asked if article_id not in present}
         if gone:
             self.remove_rows(gone)
 
     def _insert_new(self, found: list[Headline], by_date: bool) -> None:
-        """Put matches not yet on screen where the order puts them; ones older than the last
-        row loaded are left for paging to bring."""
-        oldest = self._rows[-1].order_key if self._rows else None
-        for position, headline in enumerate(found):
-            if headline.id in self._row_of:
-                continue
-            if by_date:
-                if oldest is not None and not self._complete and headline.order_key < oldest:
-                    continue
-                row = next((r for r, shown in enumerate(self._rows)
-                            if shown.order_key < headline.order_key), len(self._rows))
-            else:
-                row = min(position, len(self._rows))
-            self.beginInsertRows(QModelIndex(), row, row)
-            self._rows.insert(row, headline)
-            self._reindex()
-            self.endInsertRows()
+        """Put new matches where the order puts them, in one layout change (a sync may bring
+        thousands); ones older than the last row loaded are left for paging to bring. With
+        ``sort:relevance`` they go first."""
+        oldest = self._rows[-1].order_key if self._rows and not self._complete else None
+        new = [headline for headline in found if headline.id not in self._row_of
+               and (oldest is None or not by_date or headline.order_key > oldest)]
+        if not new:
+            return
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        ids = [self._rows[index.row()].id if 0 <= index.row() < len(self._rows) else None
+               for index in persistent]
+        rows = [*new, *self._rows]
+        if by_date:
+            rows.sort(key=lambda headline: headline.order_key, reverse=True)
+        self._rows = rows
+        self._reindex()
+        self.changePersistentIndexList(
+            persistent, [self.index(self._row_of[i]) if i is not None else QModelIndex()
+                         for i in ids])
+        self.layoutChanged.emit()
 
     # --- paging ---------------------------------------------------------------------------------
 
@@ -260,12 +256,19 @@ class HeadlineModel(QAbstractListModel):
         query, source_id = self._query, self._source_id
         self._loading = True
 
-        def work() -> Page:
-            return self._load_page(query, source_id, cursor, PAGE_SIZE)
+        archive = self._archive
 
-        def done(page: Page) -> None:
+        def work() -> tuple[Page, int]:
+            newest = archive.newest_article_id() if reset else 0  # before the page: see _refresh
+            return archive.headlines(query, source_id=source_id, cursor=cursor,
+                                     limit=PAGE_SIZE), newest
+
+        def done(result: tuple[Page, int]) -> None:
             if generation != self._generation:
                 return  # an outdated search: its results are dropped
+            page, newest = result
+            if reset:
+                self._newest_id = newest
             self._loading = False
             self._cursor = page.next_cursor
             self._complete = page.next_cursor is None

@@ -8,8 +8,7 @@ writes — keeping its selection and scroll position. Nothing here reads the arc
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, QUrl, Signal
@@ -17,11 +16,13 @@ from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QDragEnterEven
 from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from reader.archive import Archive
-from reader.errors import ReaderError
-from reader.query import Query
-from reader.records import ArchiveTotals, Changes, Headline, Page, SourceInfo, TagCount
+from reader.archive.watch import ChangeWatch
+from reader.records import Changes, Headline
 from ui import dialogs
+from ui.adding import Adder
+from ui.article_actions import ArticleActions
 from ui.article_view import ArticleView
+from ui.counts import CountKeeper
 from ui.headlines import HeadlineModel, HeadlineView
 from ui.operations import ArchiveOps, ChangeWatcher
 from ui.reading import ArticleReader
@@ -35,7 +36,6 @@ from ui.window_state import DEFAULT_SIZE, ArchiveView, UserSettings, load_archiv
 
 EMPTY_HINTS = ("Import files or folders: Ctrl+O, or drop them on this window",
                "Subscribe to a feed: Ctrl+N", "Save a web page: File ▸ Save a web page…")
-Counts = tuple[ArchiveTotals, list[TagCount], list[SourceInfo], ArchiveTotals]
 
 
 class MainWindow(QMainWindow):
@@ -44,6 +44,7 @@ class MainWindow(QMainWindow):
     nothing, in the archive or in the settings."""
 
     screenshot_taken = Signal(str)
+    article_view: ArticleView
 
     def __init__(self, archive: Archive, settings: QSettings, runner: TaskRunner | None = None,
                  *, screenshot: str | None = None, select: int | None = None,
@@ -56,9 +57,7 @@ class MainWindow(QMainWindow):
         self._screenshot = screenshot
         self._asked = (select, query)
         self._choice = FilterChoice("all")
-        self._restore_choice: FilterChoice | None = None
         self._wanted_article: int | None = None
-        self._counts_generation = 0
         self._quiet = False
         self._loaded = False
         #: True once the first list has arrived (tests and scripts wait for it).
@@ -74,12 +73,17 @@ class MainWindow(QMainWindow):
         self.reader.article_opened.connect(self._article_opened)
         self.reader.article_gone.connect(self._article_gone)
         self.sync = SyncRunner(self.ops, self.status, self)
+        self.adder = Adder(self.ops, self.status, self.sync, self)
+        self.article_actions = ArticleActions(self.ops, self.reader, self.article_view,
+                                              self.status, self.tag_model, self)
+        self.counts = CountKeeper(archive, self.runner, self.tag_view, self.tag_model,
+                                  self.status)
         self.watcher = ChangeWatcher(self.ops, parent=self)
         self.ops.archive_changed.connect(self._archive_changed)
         self._build_actions()
         self._restore_layout()
-        self.runner.read(lambda: load_archive_view(archive), self._start,
-                         lambda _error: self._start(ArchiveView()))
+        self.runner.read(lambda: (load_archive_view(archive), archive.watch()), self._start,
+                         self.status.show_error)
 
     # --- construction ---------------------------------------------------------------------------
 
@@ -87,12 +91,11 @@ class MainWindow(QMainWindow):
         self.tag_model = TagFilterModel(self)
         self.tag_view = TagFilterView(self.tag_model)
         self.tag_view.choice_changed.connect(self._choice_changed)
-        self.tag_view.rename_requested.connect(self.rename_tag)
-        self.tag_view.merge_requested.connect(self.merge_tag)
+        self.tag_view.rename_requested.connect(lambda name: self.article_actions.rename_tag(name))
+        self.tag_view.merge_requested.connect(lambda name: self.article_actions.merge_tag(name))
         self.tag_view.sort_changed.connect(self.user.set_tag_sort)
 
-        self.headline_model = HeadlineModel(self._load_page, self.archive.headlines_by_id,
-                                            self._run_read, self)
+        self.headline_model = HeadlineModel(self.archive, self._run_read, self)
         self.headline_model.first_page_loaded.connect(self._first_page_loaded)
         self.headline_model.failed.connect(lambda error: self.status.show_error(error))
         self.headline_view = HeadlineView(self.headline_model)
@@ -126,17 +129,19 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         handlers: dict[str, Callable[[], object]] = {
-            "import_files": lambda: self.import_paths(dialogs.ask_import_paths(self)),
-            "add_source": lambda: self.add_source(
+            "import_files": lambda: self.adder.import_paths(dialogs.ask_import_paths(self)),
+            "add_source": lambda: self.adder.add_source(
                 dialogs.ask_text(self, "Add source", "Feed or site address:")),
-            "save_page": lambda: self.add_source(
+            "save_page": lambda: self.adder.add_source(
                 dialogs.ask_text(self, "Save a web page", "Page address:"), page=True),
             "sync": self.sync.start, "quit": self.close,
             "next": lambda: self.step_article(1), "previous": lambda: self.step_article(-1),
             "next_unread": lambda: self.step_unread(1),
             "previous_unread": lambda: self.step_unread(-1),
-            "open_in_browser": self.open_in_browser, "bookmark": self.toggle_bookmark,
-            "toggle_read": self.toggle_read, "edit_tags": self.edit_tags,
+            "open_in_browser": self.open_in_browser,
+            "bookmark": self.article_actions.toggle_bookmark,
+            "toggle_read": self.article_actions.toggle_read,
+            "edit_tags": self.article_actions.edit_tags,
             "delete": self.delete_current, "search": self.search_bar.focus,
             "clear_search": self.clear_search, "zoom_in": self.article_view.zoom_in,
             "zoom_out": self.article_view.zoom_out,
@@ -162,15 +167,16 @@ class MainWindow(QMainWindow):
         self.reader.mark_read_on_open = on
         self.user.set_mark_read_on_open(on)
 
-    def _start(self, view: ArchiveView) -> None:
+    def _start(self, loaded: tuple[ArchiveView, ChangeWatch]) -> None:
         """The archive's remembered view has arrived: show it (``--select``/``--query``
-        override it), then start watching for other processes' changes."""
+        override it), and watch for other processes' changes from now on."""
+        view, watch = loaded
+        self.watcher.start(watch)
         select, query = self._asked
-        self._choice = self._restore_choice = view.choice
+        self._choice = self.counts.restore = view.choice
         self._wanted_article = select if select is not None else view.article_id
         self._loaded = True
         self.search_bar.set_text(query if query is not None else view.search)
-        self.watcher.start()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.watcher.stop()
@@ -190,43 +196,13 @@ class MainWindow(QMainWindow):
                   failed: Callable[[BaseException], None]) -> None:
         self.runner.read(work, done, failed)
 
-    def _load_page(self, query: Query, source_id: int | None, cursor: str | None,
-                   limit: int) -> Page:
-        return self.archive.headlines(query, source_id=source_id, cursor=cursor, limit=limit)
-
     def _show_list(self) -> None:
         query, source_id = compose(self._choice, self.search_bar.query)
         self.headline_model.set_search(query, source_id)
         self.refresh_counts()
 
     def refresh_counts(self) -> None:
-        """The left pane's counts (for the search) and the status bar's (for the list)."""
-        self._counts_generation += 1
-        generation = self._counts_generation
-        search = self.search_bar.query
-        shown, source_id = compose(self._choice, search)
-        chosen = self._choice
-
-        def work() -> Counts:
-            archive = self.archive
-            return (archive.search_totals(search), archive.tag_counts(search),
-                    archive.source_counts(search), archive.search_totals(shown,
-                                                                         source_id=source_id))
-
-        def done(result: Counts) -> None:
-            if generation != self._counts_generation:
-                return
-            totals, tags, sources, listed = result
-            if chosen.kind == "tag" and search.root is not None and \
-                    all(tag.name != chosen.value for tag in tags):
-                tags = [*tags, TagCount(str(chosen.value), 0, 0)]  # the choice stays put
-            self.tag_model.set_contents(totals, tags, sources)
-            restore, self._restore_choice = self._restore_choice, None
-            if restore is not None and restore.kind != "all":
-                self.tag_view.select(restore)
-            self.status.set_counts(listed)
-
-        self.runner.read(work, done)
+        self.counts.refresh(self._choice, self.search_bar.query)
 
     def _choice_changed(self, choice: object) -> None:
         if isinstance(choice, FilterChoice) and choice != self._choice:
@@ -240,7 +216,7 @@ class MainWindow(QMainWindow):
     def _archive_changed(self, changes: Changes) -> None:
         for old, new in changes.renamed_tags:
             if self._choice == FilterChoice("tag", old):
-                self._choice = self._restore_choice = FilterChoice("tag", new)
+                self._choice = self.counts.restore = FilterChoice("tag", new)
                 self._show_list()
         self.headline_model.apply(changes)
         self.reader.apply(changes)
@@ -335,74 +311,17 @@ class MainWindow(QMainWindow):
         elif article is not None:
             self.status.show_message("This article has no web address")
 
-    # --- actions on the current article ---------------------------------------------------------
-
-    def toggle_read(self) -> None:
-        article = self.reader.current
-        if article is not None:
-            self.article_view.replace_article(dataclasses.replace(article, read=not article.read))
-            self.ops.mark_read([article.id], not article.read)
-
-    def toggle_bookmark(self) -> None:
-        article = self.reader.current
-        if article is None:
-            return
-        wanted = not article.bookmarked
-        self.article_view.replace_article(dataclasses.replace(article, bookmarked=wanted))
-        self.ops.bookmark([article.id], wanted, lambda _changes: self.status.show_message(
-            "Bookmarked" if wanted else "Bookmark removed"))
-
     def delete_current(self) -> None:
-        article = self.reader.current
-        if article is None or not dialogs.confirm_delete(self, article):
-            return
         row = self.headline_view.currentIndex().row()
 
-        def done(_changes: Changes) -> None:
+        def deleted(_changes: Changes) -> None:
             rows = self.headline_model.rowCount()
             if rows and row >= 0:
                 self._select_row(min(row, rows - 1), by_reader=True)
 
-        self.ops.delete([article.id], done)
-
-    def edit_tags(self) -> None:
-        article = self.reader.current
-        wanted = None if article is None else dialogs.ask_tags(self, article)
-        if article is not None and wanted is not None:
-            self.ops.set_tags(article.id, wanted)
-
-    def rename_tag(self, name: str) -> None:
-        new = dialogs.ask_rename(self, name)
-        if new is not None:
-            self.ops.rename_tag(name, new)
-
-    def merge_tag(self, name: str) -> None:
-        others = sorted(set(self.tag_model.tag_names()) - {name}, key=str.casefold)
-        if not others:
-            self.status.show_message("There is no other tag to merge into")
-            return
-        target = dialogs.ask_merge_target(self, name, others)
-        if target is not None:
-            self.ops.rename_tag(name, target)
+        self.article_actions.delete(deleted)
 
     # --- adding content -------------------------------------------------------------------------
-
-    def import_paths(self, paths: Sequence[str]) -> None:
-        if not paths:
-            return
-        self.status.show_message(f"Importing {len(paths)} item(s)…", lasting=True)
-
-        def done(results: list[Any]) -> None:
-            failed = [r for r in results if r.status == "failed"]
-            imported = sum(r.status in ("imported", "updated") for r in results)
-            message = f"Imported {imported} of {len(results)} file(s)"
-            if failed:
-                message += f"; {len(failed)} failed: {failed[0].path}: {failed[0].error}"
-                self.status.show_error(ReaderError(message))
-            else:
-                self.status.show_message(message)
-
-        self.ops.import_paths(paths, done)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
@@ -412,16 +331,4 @@ class MainWindow(QMainWindow):
         paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
         if paths:
             event.acceptProposedAction()
-            self.import_paths(paths)
-
-    def add_source(self, url: str | None, page: bool = False) -> None:
-        if not url:
-            return
-        self.status.show_message(f"Adding {url}…", lasting=True)
-
-        def done(added: Any) -> None:
-            self.status.show_message(added.note or f"Added “{added.title}”")
-            if not page:
-                self.sync.start([added.source_id])
-
-        self.ops.add_source(url, page, done)
+            self.adder.import_paths(paths)

@@ -109,7 +109,14 @@ class ChangeWatcher(QObject):
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self._poll)
 
-    def start(self) -> None:
+    def start(self, watch: ChangeWatch) -> None:
+        """Poll ``watch``, made (off the GUI thread) before the window first read anything,
+        so no change made since is missed."""
+        with self._lock:
+            if self._stopped:
+                watch.close()
+                return
+            self._watch = watch
         self._timer.start()
 
     def stop(self) -> None:
@@ -128,12 +135,7 @@ class ChangeWatcher(QObject):
 
         def work() -> bool:
             with self._lock:
-                if self._stopped:
-                    return False
-                if self._watch is None:
-                    self._watch = self._ops.archive.watch()
-                    return False
-                return self._watch.poll()
+                return False if self._watch is None else self._watch.poll()
 
         def done(changed: bool) -> None:
             self._polling = False

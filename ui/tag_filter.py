@@ -13,6 +13,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QPoint,
     QRect,
     QSize,
     Qt,
@@ -705,6 +706,7 @@ class TagFilterView(QTreeView):
         self._model = model
         self._choice: FilterChoice = ALL_ARTICLES
         self._quiet = False  # True while the selection moves for reasons other than the user
+        self._anchor: tuple[FilterChoice | int, int, int] | None = None
         self.setModel(model)
         self.setItemDelegate(TagFilterDelegate(self))
         self.setHeaderHidden(True)
@@ -813,8 +815,12 @@ class TagFilterView(QTreeView):
 
         return apply
 
-    def _move_quietly(self, index: QModelIndex) -> None:
+    def _move_quietly(self, index: QModelIndex, *, scroll: bool = True) -> None:
+        """Select ``index`` without reporting it; ``scroll=False`` leaves the scroll position
+        alone (Qt's auto-scroll would otherwise bring the row into view)."""
         self._quiet = True
+        auto = self.hasAutoScroll()
+        self.setAutoScroll(scroll and auto)
         try:
             self.selectionModel().setCurrentIndex(
                 index,
@@ -822,6 +828,7 @@ class TagFilterView(QTreeView):
                 | QItemSelectionModel.SelectionFlag.Rows,
             )
         finally:
+            self.setAutoScroll(auto)
             self._quiet = False
 
     def _emit(self, choice: FilterChoice) -> None:
@@ -839,17 +846,45 @@ class TagFilterView(QTreeView):
         # When the chosen row is removed, QItemSelectionModel moves the current index to a
         # neighbour; that is not the user's choice, so stay quiet until the update is done.
         self._quiet = True
+        self._anchor = self._top_row()
 
     def _on_update_finished(self) -> None:
         self._quiet = False
+        anchor, self._anchor = self._anchor, None
         index = self._model.index_for(self._choice)
         if index.isValid():
             if index != self.currentIndex():
-                self._move_quietly(index)
+                self._move_quietly(index, scroll=False)
             fresh = index.data(CHOICE_ROLE)
             if isinstance(fresh, FilterChoice):
                 self._choice = fresh  # equal, but its label follows a renamed source
+            self._keep_place(anchor)
             return
         index = self._model.index_for(ALL_ARTICLES)
-        self._move_quietly(index)
+        self._move_quietly(index, scroll=False)
+        self._keep_place(anchor)
         self._emit(ALL_ARTICLES)
+
+    def _top_row(self) -> tuple[FilterChoice | int, int, int] | None:
+        """What is at the top of the viewport (a choice, or a header's row), how far down it
+        sits, and the scroll value: tags appearing above it must not move what the reader
+        sees (a sync adds tags all the time)."""
+        index = self.indexAt(QPoint(1, 1))
+        if not index.isValid():
+            return None
+        choice = index.data(CHOICE_ROLE)
+        key: FilterChoice | int = choice if isinstance(choice, FilterChoice) else index.row()
+        return key, self.visualRect(index).top(), self.verticalScrollBar().value()
+
+    def _keep_place(self, anchor: tuple[FilterChoice | int, int, int] | None) -> None:
+        if anchor is None:
+            return
+        key, top, value = anchor
+        index = (self._model.index_for(key) if isinstance(key, FilterChoice)
+                 else self._model.index(key, 0))
+        self.doItemsLayout()
+        bar = self.verticalScrollBar()
+        if not index.isValid():
+            bar.setValue(value)
+            return
+        bar.setValue(bar.value() + self.visualRect(index).top() - top)

@@ -137,6 +137,22 @@ class Archive:
             return search.headline_page(connection, parsed, source_id=source_id,
                                         cursor=cursor, limit=limit)
 
+    def headlines_after(self, query: str | Query, after_id: int, *,
+                        source_id: int | None = None, limit: int = 2000
+                        ) -> tuple[list[Headline], int]:
+        """Matches stored since article ``after_id``, newest first, and the newest id now
+        (pass it next time): how a list on screen finds what a sync or import added."""
+        parsed = parse_query(query) if isinstance(query, str) else query
+        with self.reading() as connection:
+            return (search.headlines_after(connection, parsed, source_id=source_id,
+                                           after_id=after_id, limit=limit),
+                    search.newest_id(connection))
+
+    def newest_article_id(self) -> int:
+        """The highest article id so far (0 for an empty archive); new articles get higher."""
+        with self.reading() as connection:
+            return search.newest_id(connection)
+
     def headlines_by_id(self, article_ids: Sequence[int]) -> list[Headline]:
         """The current rows of these articles (missing ones were deleted), in the order given."""
         with self.reading() as connection:

@@ -169,6 +169,20 @@ def headline_page(connection: Connection, query: Query, *, source_id: int | None
                 else None)
 
 
+def headlines_after(connection: Connection, query: Query, *, source_id: int | None,
+                    after_id: int, limit: int) -> list[Headline]:
+    """Matches stored after article ``after_id`` (ids only grow), newest first: what a list
+    on screen lacks after a sync, whatever dates the new articles carry."""
+    sql_query = Query(query.root, "newest")
+    rows, _expression = _matching_rows(connection, sql_query, source_id, None, limit,
+                                       after_id=after_id)
+    return list(_headlines(connection, rows))
+
+
+def newest_id(connection: Connection) -> int:
+    return int(connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM articles").scalar())
+
+
 def matching_ids(connection: Connection, query: Query, limit: int, *,
                  source_id: int | None = None) -> list[int]:
     """Ids of the first ``limit`` matches, in headline order, without building headlines
@@ -191,7 +205,8 @@ def headlines_by_id(connection: Connection, article_ids: Sequence[int]) -> list[
 
 
 def _matching_rows(connection: Connection, query: Query, source_id: int | None,
-                   cursor: str | None, limit: int) -> tuple[Sequence[Any], str | None]:
+                   cursor: str | None, limit: int, *, after_id: int | None = None,
+                   ) -> tuple[Sequence[Any], str | None]:
     """Headline rows (``_HEADLINE_COLUMNS``) of a search, and its FTS5 expression if any."""
     top = _top_level(query.root)
     expression, rest = _conjunction(top) if top else (None, [])
@@ -207,6 +222,9 @@ def _matching_rows(connection: Connection, query: Query, source_id: int | None,
     if source_id is not None:
         sql.terms.append("a.source_id = ?")
         sql.params.append(source_id)
+    if after_id is not None:
+        sql.terms.append("a.id > ?")
+        sql.params.append(after_id)
 
     if expression is not None:
         statement, params = _fts_statement(expression, sql, query.sort == "relevance", cursor)

@@ -1,0 +1,74 @@
+"""What the reader does to the article on screen, and to tags: each is one operation.
+
+The pane's copy of the article takes the new read or bookmark state at once, so pressing m
+or b twice in quick succession toggles twice, before the archive's answer is back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QWidget
+
+from reader.records import Changes
+from ui import dialogs
+from ui.article_view import ArticleView
+from ui.operations import ArchiveOps
+from ui.reading import ArticleReader
+from ui.status_bar import StatusLine
+from ui.tag_filter import TagFilterModel
+
+
+class ArticleActions(QObject):
+    def __init__(self, ops: ArchiveOps, reader: ArticleReader, view: ArticleView,
+                 status: StatusLine, tags: TagFilterModel, window: QWidget) -> None:
+        super().__init__(window)
+        self._ops = ops
+        self._reader = reader
+        self._view = view
+        self._status = status
+        self._tags = tags
+        self._window = window
+
+    def toggle_read(self) -> None:
+        article = self._reader.current
+        if article is not None:
+            self._view.replace_article(dataclasses.replace(article, read=not article.read))
+            self._ops.mark_read([article.id], not article.read)
+
+    def toggle_bookmark(self) -> None:
+        article = self._reader.current
+        if article is None:
+            return
+        wanted = not article.bookmarked
+        self._view.replace_article(dataclasses.replace(article, bookmarked=wanted))
+        self._ops.bookmark([article.id], wanted, lambda _changes: self._status.show_message(
+            "Bookmarked" if wanted else "Bookmark removed"))
+
+    def delete(self, deleted: Callable[[Changes], None]) -> None:
+        """Ask, then delete the article on screen; ``deleted`` runs once it is gone."""
+        article = self._reader.current
+        if article is not None and dialogs.confirm_delete(self._window, article):
+            self._ops.delete([article.id], deleted)
+
+    def edit_tags(self) -> None:
+        article = self._reader.current
+        wanted = None if article is None else dialogs.ask_tags(self._window, article)
+        if article is not None and wanted is not None:
+            self._ops.set_tags(article.id, wanted)
+
+    def rename_tag(self, name: str) -> None:
+        new = dialogs.ask_rename(self._window, name)
+        if new is not None:
+            self._ops.rename_tag(name, new)
+
+    def merge_tag(self, name: str) -> None:
+        others = sorted(set(self._tags.tag_names()) - {name}, key=str.casefold)
+        if not others:
+            self._status.show_message("There is no other tag to merge into")
+            return
+        target = dialogs.ask_merge_target(self._window, name, others)
+        if target is not None:
+            self._ops.rename_tag(name, target)
