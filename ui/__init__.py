@@ -1,4 +1,3 @@
-"""The Qt shell over ``reader``: widgets and models only, no SQL and no network.
-
-The reader window arrives with issue 5; until then ``main.py`` runs the command line.
+"""The Qt shell over ``reader``: widgets, models and the glue that runs core operations off
+the GUI thread. No SQL and no network here; every user action is a ``reader.operations`` call.
 """

@@ -74,4 +74,5 @@ def shortcuts_dialog(parent: QWidget) -> QDialog:
     dialog.resize(460, 520)
     dialog.setModal(False)
     dialog.show()
+    dialog.activateWindow()  # so Esc closes it, rather than clearing the window's search
     return dialog

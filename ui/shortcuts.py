@@ -56,10 +56,19 @@ def key_label(key: str) -> str:
     return key.lower() if len(key) == 1 else key
 
 
+#: The sheet's order: reading first, the rarer commands after.
+SHEET_ORDER = ("next", "previous", "next_unread", "previous_unread", "open_in_browser",
+               "bookmark", "toggle_read", "edit_tags", "delete", "search", "clear_search",
+               "sync", "zoom_in", "zoom_out", "import_files", "add_source", "shortcuts", "quit")
+
+
 def cheat_sheet() -> list[tuple[str, str]]:
     """(keys, what they do) for every command that has keys."""
+    by_name = {command.name: command for command in COMMANDS}
+    ordered = [by_name[name] for name in SHEET_ORDER]
+    ordered += [command for command in COMMANDS if command.name not in SHEET_ORDER]
     return [(" or ".join(key_label(key) for key in command.keys), command.does)
-            for command in COMMANDS if command.keys and command.does]
+            for command in ordered if command.keys and command.does]
 
 
 def build_actions(window: QMainWindow, handlers: Mapping[str, Callable[[], object]]
