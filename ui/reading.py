@@ -23,6 +23,7 @@ class ArticleReader(QObject):
 
     Reads run on a pool and may finish out of order, so each open carries a generation: only
     the latest one asked for is shown (pressing j twice quickly ends on the second article).
+    A refresh never bumps it, so a refresh cannot cancel an open on its way.
     """
 
     #: An article was put on screen by ``open`` (not by a refresh).
@@ -36,6 +37,7 @@ class ArticleReader(QObject):
         self._ops = ops
         self._view = view
         self._generation = 0
+        self._refreshes = 0
         self.mark_read_on_open = mark_read_on_open
         #: A session that must leave the archive as it found it (``--screenshot``).
         self.read_only = read_only
@@ -51,7 +53,7 @@ class ArticleReader(QObject):
 
         def done(result: tuple[Article, DecodedImages]) -> None:
             if generation != self._generation:
-                return  # a later open or refresh superseded this one
+                return  # a later open superseded this one
             article, images = result
             self._view.show_article(article, images)
             self.article_opened.emit(article)
@@ -67,11 +69,18 @@ class ArticleReader(QObject):
                 return  # a remembered article that has gone since: nothing to say
             self._ops.runner.error_reported.emit(error)
 
-        self._ops.runner.read(lambda: self._load(article_id), done, failed)
+        archive = self._ops.archive
+
+        def load() -> tuple[Article, DecodedImages]:
+            article = archive.article(article_id)
+            return article, decode_article_images(article.body_html, archive.image)
+
+        self._ops.runner.read(load, done, failed)
 
     def apply(self, changes: Changes) -> None:
         """Show the current article again if ``changes`` may have touched it — where the
-        reader was in it, and without marking it read."""
+        reader was in it, and without marking it read. An ``open`` asked for meanwhile wins:
+        its generation moves on, and this refresh's answer is dropped."""
         current = self.current
         if current is None or not changes.touches(current.id):
             return
@@ -79,20 +88,29 @@ class ArticleReader(QObject):
             self._generation += 1
             self.article_gone.emit(current.id)
             return
-        self._generation += 1
         generation = self._generation
+        self._refreshes += 1
+        refresh = self._refreshes
+        archive = self._ops.archive
+        shown_body = current.body_html
 
-        def done(result: tuple[Article, DecodedImages]) -> None:
-            if generation != self._generation:
-                return
-            article, images = result
+        def load() -> tuple[Article, DecodedImages | None]:
+            article = archive.article(current.id)
+            if article.body_html == shown_body:
+                return article, None  # same page: its images are on screen already
+            return article, decode_article_images(article.body_html, archive.image)
+
+        def done(result: tuple[Article, DecodedImages | None]) -> None:
             shown = self.current
-            if shown is None or shown.id != article.id:
-                return
-            if dataclasses.replace(article, read=shown.read) == shown:
-                self._view.replace_article(article)  # the pane does not show read state
-                return
-            self._view.show_article(article, images, keep_scroll=True)
+            if (generation != self._generation or refresh != self._refreshes
+                    or shown is None or shown.id != current.id):
+                return  # an open, or a later refresh, has the newer word
+            article, images = result
+            if dataclasses.replace(article, read=shown.read,
+                                   bookmarked=shown.bookmarked) == shown:
+                self._view.replace_article(article)  # nothing the page shows has changed
+            else:
+                self._view.show_article(article, images, keep_scroll=True)
 
         def failed(error: BaseException) -> None:
             if generation != self._generation:
@@ -102,8 +120,4 @@ class ArticleReader(QObject):
             else:
                 self._ops.runner.error_reported.emit(error)
 
-        self._ops.runner.read(lambda: self._load(current.id), done, failed)
-
-    def _load(self, article_id: int) -> tuple[Article, DecodedImages]:
-        article = self._ops.archive.article(article_id)
-        return article, decode_article_images(article.body_html, self._ops.archive.image)
+        self._ops.runner.read(load, done, failed)
