@@ -39,7 +39,15 @@ class ArchiveBusy(ArchiveError):
 
 
 class ArchiveUnavailable(ArchiveError):
-    """The archive cannot be opened or created (missing folder, disk full, permissions)."""
+    """The archive cannot be opened, created or reached (permissions, I/O errors, disk full)."""
+
+
+class ArchiveFull(ArchiveUnavailable):
+    """The disk (or the file system's quota) holding the archive has no room for a write.
+
+    Its own class because the remedy differs: the archive is fine, and the write can simply
+    be tried again once there is space.
+    """
 
 
 # --- things asked for by id or name -----------------------------------------------------------

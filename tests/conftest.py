@@ -1,4 +1,5 @@
-"""Shared fixtures: each test gets its own archive in a temporary folder, never the user's."""
+"""Shared fixtures: each test gets its own archive in a temporary folder, never the user's;
+and the run fails if it leaves a process running."""
 
 from __future__ import annotations
 
@@ -7,10 +8,30 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from processes import adopt_orphans, children_left
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from reader.archive import Archive
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    adopt_orphans()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when any process it started (or adopted, see ``processes``) is still
+    running: a worker left behind keeps memory and the archive's files open for good."""
+    left = children_left()
+    if not left:
+        return
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.ensure_newline()
+        reporter.write_sep("=", "processes left running by the test run", red=True)
+        for pid, command in left:
+            reporter.write_line(f"{pid}: {command}")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -5,12 +5,18 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import signal
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from feedserver import FeedServer
+from processes import gone, live_children
 from test_sync import png, rss, story
 
 from reader.archive import Archive
@@ -38,12 +44,16 @@ def server() -> Iterator[FeedServer]:
         yield started
 
 
-def synced(path: Path, server: FeedServer, processes: int | None) -> dict[str, Any]:
-    """Sync every feed into a fresh archive; what a reader would see of the result."""
+def subscribed(archive: Archive, server: FeedServer) -> None:
     urls = [server.url(f"/feed/{feed}.xml") for feed in range(FEEDS)]
     urls += [server.url("/broken.xml"), server.url("/page.html")]
+    subscribe_outlines(archive, [OutlineFeed(url, None, None, ()) for url in urls])
+
+
+def synced(path: Path, server: FeedServer, processes: int | None) -> dict[str, Any]:
+    """Sync every feed into a fresh archive; what a reader would see of the result."""
     with Archive.open(path) as archive:
-        subscribe_outlines(archive, [OutlineFeed(url, None, None, ()) for url in urls])
+        subscribed(archive, server)
         reports = sync(archive, processes=processes)
         rows = []
         for headline in archive.headlines(limit=1000).rows:
@@ -114,3 +124,83 @@ def test_only_new_entries_are_examined_and_cleaned(tmp_path: Path, server: FeedS
         [report] = sync(archive, processes=0)
     assert report.new == 1
     assert looked_at == [3, 1] and cleaned == [3, 1]
+
+
+class Watch:
+    """A progress callback that counts the run's worker processes as sources finish, and
+    can cancel the sync or fail it after the first one."""
+
+    def __init__(self, then: str = "carry on") -> None:
+        self.then = then
+        self.cancel = threading.Event()
+        self.most_workers = 0
+
+    def __call__(self, done: int, total: int, report: object) -> None:
+        self.most_workers = max(self.most_workers, len(live_children()))
+        if self.then == "cancel":
+            self.cancel.set()
+        elif self.then == "fail":
+            raise RuntimeError("the progress display broke")
+
+
+def test_a_sync_in_processes_leaves_no_process_running(tmp_path: Path,
+                                                       server: FeedServer) -> None:
+    watch = Watch()
+    with Archive.open(tmp_path / "archive.db") as archive:
+        subscribed(archive, server)
+        reports = sync(archive, processes=2, progress=watch)
+        assert live_children() == []
+    assert watch.most_workers >= 1  # the sync did run in worker processes
+    assert sum(report.new for report in reports) == FEEDS * 3
+
+
+def test_a_cancelled_sync_stops_its_workers_before_it_returns(tmp_path: Path,
+                                                             server: FeedServer) -> None:
+    watch = Watch("cancel")
+    with Archive.open(tmp_path / "archive.db") as archive:
+        subscribed(archive, server)
+        reports = sync(archive, processes=2, progress=watch, cancel=watch.cancel)
+        assert live_children() == []
+    assert watch.most_workers >= 1
+    assert sum(report.error == "cancelled" for report in reports) >= 1
+
+
+def test_a_sync_that_fails_stops_its_workers_before_it_raises(tmp_path: Path,
+                                                             server: FeedServer) -> None:
+    watch = Watch("fail")
+    with Archive.open(tmp_path / "archive.db") as archive:
+        subscribed(archive, server)
+        with pytest.raises(RuntimeError, match="progress display"):
+            sync(archive, processes=2, progress=watch)
+        assert live_children() == []
+    assert watch.most_workers >= 1
+
+
+_PARENT = """
+import os, time
+from multiprocessing import resource_tracker
+from reader.sync.cpu import CpuPool
+
+pool = CpuPool(1)
+print(os.getpid(), pool.run(os.getpid), resource_tracker._resource_tracker._pid, flush=True)
+time.sleep(600)
+"""
+
+
+def test_workers_and_their_tracker_die_with_their_parent() -> None:
+    """A ``broadsheet sync`` killed mid-run (SIGKILL: no clean-up of any kind) leaves neither
+    its worker processes nor multiprocessing's resource tracker behind."""
+    parent = subprocess.Popen([sys.executable, "-c", _PARENT], stdout=subprocess.PIPE,
+                              text=True, cwd=Path(__file__).resolve().parents[1])
+    try:
+        assert parent.stdout is not None
+        parent_pid, worker, tracker = map(int, parent.stdout.readline().split())
+        assert worker != parent_pid and not gone(worker) and not gone(tracker)
+    finally:
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while not (gone(worker) and gone(tracker)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert gone(worker), "the worker outlived its parent"
+    assert gone(tracker), "the resource tracker outlived its parent"

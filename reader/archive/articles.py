@@ -14,7 +14,6 @@ from typing import Any
 
 from reader.archive import fts, images, tags
 from reader.archive.database import Connection
-from reader.archive.rawsql import RawSql
 from reader.archive.timestamps import from_micros, to_micros
 from reader.errors import ArticleNotFound
 from reader.records import Article, ArticleDraft, RelatedLink, StoreOutcome
@@ -66,17 +65,17 @@ def clean_body(html: str, base_url: str | None) -> CleanBody:
 def allocate_order_key(connection: Connection, moment: datetime,
                        current: int | None = None) -> int:
     """A unique order key at (or just after) ``moment``; see ``schema.Article``."""
-    sql = RawSql(connection)
+    db = connection.raw
     wanted = to_micros(moment)
     if current is not None and wanted <= current < wanted + 1_000_000:
         return current
-    if sql.first("SELECT 1 FROM articles WHERE order_key = ?", (wanted,)) is None:
+    if db.execute("SELECT 1 FROM articles WHERE order_key = ?", (wanted,)).fetchone() is None:
         return wanted
-    highest = sql.scalar(
+    [highest] = db.execute(
         "SELECT max(order_key) FROM articles WHERE order_key >= ? AND order_key < ?",
-        (wanted, wanted + 1_000_000))
+        (wanted, wanted + 1_000_000)).fetchone()
     candidate = int(highest) + 1
-    while sql.first("SELECT 1 FROM articles WHERE order_key = ?", (candidate,)):
+    while db.execute("SELECT 1 FROM articles WHERE order_key = ?", (candidate,)).fetchone():
         candidate += 1
     return candidate
 
@@ -100,15 +99,15 @@ def store_draft(connection: Connection, source_id: int, draft: ArticleDraft,
     pointing into the archive) and the hashes of those images, and may pass ``cleaned``
     (``clean_body`` done on its own thread, so the single writer only writes).
     """
-    sql = RawSql(connection)
+    db = connection.raw
     now = fetched or datetime.now(UTC)
     guid, content_hash = known or identity(draft)
-    if sql.first("SELECT 1 FROM tombstones WHERE source_id = ? AND guid = ?",
-                 (source_id, guid)):
+    if db.execute("SELECT 1 FROM tombstones WHERE source_id = ? AND guid = ?",
+                  (source_id, guid)).fetchone():
         return StoreOutcome(None, "tombstoned")
-    existing = sql.first(
+    existing = db.execute(
         "SELECT id, content_hash, order_key, fetched FROM articles "
-        "WHERE source_id = ? AND guid = ?", (source_id, guid))
+        "WHERE source_id = ? AND guid = ?", (source_id, guid)).fetchone()
     if existing is not None and existing[1] == content_hash:
         return StoreOutcome(int(existing[0]), "unchanged")
 
@@ -138,11 +137,11 @@ def store_draft(connection: Connection, source_id: int, draft: ArticleDraft,
         moment = draft.published or from_micros(int(existing[3]))
         values["order_key"] = allocate_order_key(connection, moment, int(existing[2]))
         assignments = ", ".join(f"{column} = :{column}" for column in values)
-        sql.run(f"UPDATE articles SET {assignments} WHERE id = :id",
-                {**values, "id": article_id})
-        sql.run("UPDATE article_bodies SET html = ?, text = ? WHERE article_id = ?",
-                (body_html, text, article_id))
-        sql.run("DELETE FROM related_links WHERE article_id = ?", (article_id,))
+        db.execute(f"UPDATE articles SET {assignments} WHERE id = :id",
+                   {**values, "id": article_id})
+        db.execute("UPDATE article_bodies SET html = ?, text = ? WHERE article_id = ?",
+                   (body_html, text, article_id))
+        db.execute("DELETE FROM related_links WHERE article_id = ?", (article_id,))
         status = "updated"
     tags.attach(connection, article_id, tags.clean_tag_names(draft.tags))
     _store_related(connection, article_id, draft)
@@ -159,24 +158,24 @@ def store_draft(connection: Connection, source_id: int, draft: ArticleDraft,
 def _insert(connection: Connection, source_id: int, guid: str, values: dict[str, Any],
             body_html: str, text: str) -> int:
     columns = ["source_id", "guid", *values]
-    sql = RawSql(connection)
-    cursor = sql.run(
+    db = connection.raw
+    cursor = db.execute(
         f"INSERT INTO articles ({', '.join(columns)}) "
         f"VALUES ({', '.join(':' + c for c in columns)})",
         {"source_id": source_id, "guid": guid, **values})
     article_id = int(cursor.lastrowid or 0)
-    sql.run("INSERT INTO article_bodies (article_id, html, text) VALUES (?, ?, ?)",
-            (article_id, body_html, text))
+    db.execute("INSERT INTO article_bodies (article_id, html, text) VALUES (?, ?, ?)",
+               (article_id, body_html, text))
     return article_id
 
 
 def _store_related(connection: Connection, article_id: int, draft: ArticleDraft) -> None:
-    sql = RawSql(connection)
+    db = connection.raw
     for position, link in enumerate(draft.related):
         title = _clean_text(link.title)
         if not title:
             continue
-        sql.run(
+        db.execute(
             "INSERT INTO related_links (article_id, position, title, title_key, excerpt, "
             "published, url) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (article_id, position, title, title_key(title), _clean_text(link.excerpt, 2000),

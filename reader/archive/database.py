@@ -52,11 +52,6 @@ class Result:
     def all(self) -> list[Any]:
         return self._cursor.fetchall()
 
-    fetchall = all
-
-    def fetchone(self) -> Any:
-        return self._cursor.fetchone()
-
     @property
     def rowcount(self) -> int:
         return self._cursor.rowcount
@@ -72,7 +67,9 @@ class Connection:
     __slots__ = ("info", "raw")
 
     def __init__(self, raw: sqlite3.Connection, info: dict[str, Any]) -> None:
-        #: The sqlite3 connection, for the write path's ``executemany`` (``RawSql``).
+        #: The sqlite3 connection itself: the write path (storing an article is a dozen small
+        #: statements and a few ``executemany`` batches) calls it directly, with no ``Result``
+        #: made per statement.
         self.raw = raw
         #: Per-connection scratch space that outlives the transaction (like SQLAlchemy's).
         self.info = info

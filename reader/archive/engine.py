@@ -20,6 +20,7 @@ from reader.errors import (
     ArchiveBusy,
     ArchiveCorrupt,
     ArchiveError,
+    ArchiveFull,
     ArchiveReadOnly,
     ArchiveTooNew,
     ArchiveUnavailable,
@@ -220,8 +221,8 @@ def open_database(path: Path) -> tuple[Database, bool, Path | None]:
     """Open (creating or migrating as needed) the archive at ``path``.
 
     Returns its connection pool, whether it is read-only, and the backup made before a
-    migration. Raises NotAnArchive, ArchiveTooNew, ArchiveCorrupt, ArchiveUnavailable,
-    ArchiveBusy.
+    migration. Raises NotAnArchive, ArchiveTooNew, ArchiveCorrupt, ArchiveReadOnly, ArchiveBusy,
+    ArchiveUnavailable (ArchiveFull).
     """
     exists = identify(path)
     if not exists:
@@ -245,9 +246,9 @@ def open_database(path: Path) -> tuple[Database, bool, Path | None]:
             )
         if read_only:
             raise ArchiveReadOnly(f"{path} needs a schema upgrade but is read-only")
-        if revision is not None:
-            backup_path = backup(path)
-        with translate_errors(path):
+        with translate_errors(path):  # a full disk can stop the backup as well as the upgrade
+            if revision is not None:
+                backup_path = backup(path)
             upgrade(path)
     except BaseException:
         database.dispose()
@@ -267,8 +268,10 @@ def _has_user_tables(database: Database, path: Path) -> bool:
 def translate_errors(path: Path) -> Iterator[None]:
     """Turn SQLite's environment errors into the core's one-line ArchiveErrors.
 
-    Anything not recognised (a bug: bad SQL, a constraint we should have checked) propagates
-    unchanged, as qutebrowser's sql.py does with its "known" and "bug" error split.
+    Classified by SQLite's result code, never by its wording (which changes between SQLite
+    versions and says nothing about whose fault it is). Anything else — bad SQL, a constraint
+    we should have checked, a type mismatch — is a bug and propagates unchanged, as
+    qutebrowser's sql.py splits "known" (environmental) from "bug" errors.
     """
     try:
         yield
@@ -287,20 +290,42 @@ def translate_errors(path: Path) -> Iterator[None]:
         raise translated from error
 
 
-def _translate(error: BaseException | None, path: Path) -> ArchiveError | None:
-    message = str(error).lower()
-    if "locked" in message or "busy" in message:
+def primary_code(error: sqlite3.Error) -> int | None:
+    """SQLite's primary result code for ``error`` (``SQLITE_BUSY`` for ``SQLITE_BUSY_SNAPSHOT``).
+
+    Read from ``sqlite_errorcode``, whose low byte is the primary code, rather than from
+    ``sqlite_errorname``: CPython names only the extended codes its own build knew, and calls
+    a newer one "unknown". None for the errors the sqlite3 module raises itself (a wrong
+    number of parameters, a closed connection), which are always bugs.
+    """
+    code = getattr(error, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
+#: Result codes that mean the archive cannot be reached at all: a missing or unopenable file,
+#: the disk or the file system failing, permissions, no large-file support, a broken lock
+#: protocol (as on some network file systems), an authorizer's refusal.
+_UNAVAILABLE = frozenset({sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_PERM,
+                          sqlite3.SQLITE_NOLFS, sqlite3.SQLITE_PROTOCOL, sqlite3.SQLITE_AUTH})
+
+
+def _translate(error: sqlite3.Error, path: Path) -> ArchiveError | None:
+    """The ArchiveError a person should see for ``error``, or None when it is a bug."""
+    code = primary_code(error)
+    reason = " ".join(str(error).split())  # one line, whatever SQLite said
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
         seconds = busy_timeout_ms() / 1000
         return ArchiveBusy(
             f"the archive {path} is busy: another program is writing to it "
             f"(waited {seconds:g} s); try again when it has finished"
         )
-    if "readonly" in message or "read-only" in message:
+    if code == sqlite3.SQLITE_READONLY:
         return ArchiveReadOnly(f"the archive {path} is read-only; it can be read but not changed")
-    if "malformed" in message or "not a database" in message or "corrupt" in message:
-        return ArchiveCorrupt(f"the archive {path} is damaged ({error}); restore a backup")
-    if "disk is full" in message or "disk i/o" in message or "unable to open" in message:
-        return ArchiveUnavailable(f"cannot use the archive {path}: {error}")
-    if not isinstance(error, sqlite3.OperationalError):
-        return None
-    return ArchiveError(f"archive error in {path}: {error}")
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return ArchiveCorrupt(f"the archive {path} is damaged ({reason}); restore a backup")
+    if code == sqlite3.SQLITE_FULL:
+        return ArchiveFull(f"the disk holding the archive {path} is full; free some space "
+                           f"and try again")
+    if code in _UNAVAILABLE:
+        return ArchiveUnavailable(f"cannot use the archive {path}: {reason}")
+    return None

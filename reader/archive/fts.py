@@ -20,7 +20,6 @@ from collections.abc import Collection
 from typing import Any
 
 from reader.archive.database import Connection
-from reader.archive.rawsql import RawSql
 
 _COLUMNS = "title, subtitle, author, body, tags"
 _BATCH = 500
@@ -32,11 +31,11 @@ def _in_batches(ids: Collection[int]) -> list[list[int]]:
 
 
 def _rows(connection: Connection, article_ids: Collection[int]) -> list[tuple[Any, ...]]:
-    sql = RawSql(connection)
+    db = connection.raw
     rows: list[tuple[Any, ...]] = []
     for batch in _in_batches(article_ids):
         marks = ",".join("?" * len(batch))
-        rows.extend(sql.run(
+        rows.extend(db.execute(
             f"SELECT order_key, {_COLUMNS} FROM article_search_text "
             f"WHERE article_id IN ({marks})", tuple(batch)).fetchall())
     return rows
@@ -64,7 +63,7 @@ def unindex(connection: Connection, article_ids: Collection[int]) -> None:
     indexed = [article_id for article_id in article_ids if article_id not in pending]
     for article_id in article_ids:
         pending.pop(article_id, None)
-    RawSql(connection).many(
+    connection.raw.executemany(
         f"INSERT INTO articles_fts (articles_fts, rowid, {_COLUMNS}) "
         f"VALUES ('delete', ?, ?, ?, ?, ?, ?)",
         _by_rowid(_rows(connection, indexed)))
@@ -83,7 +82,7 @@ def flush(connection: Connection) -> None:
         # In rowid (order key) order: FTS5 writes its pending terms out as a new segment
         # whenever a rowid is lower than the one before, so unsorted rows (order keys are
         # publication times, in no particular order) cost 490 µs an article instead of 274.
-        RawSql(connection).many(
+        connection.raw.executemany(
             f"INSERT INTO articles_fts (rowid, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
             _by_rowid(_rows(connection, pending)))
 
@@ -97,7 +96,3 @@ def check(connection: Connection) -> None:
     """Raise if the index disagrees with its content (FTS5's own 'integrity-check')."""
     connection.exec_driver_sql("INSERT INTO articles_fts (articles_fts, rank) "
                                "VALUES ('integrity-check', 1)")
-
-
-def rebuild(connection: Connection) -> None:
-    connection.exec_driver_sql("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from reader.archive.database import Connection
-from reader.archive.rawsql import RawSql
 from reader.errors import NotFound
 
 
@@ -16,7 +15,7 @@ def store(connection: Connection, images: Iterable[tuple[str, str, int | None, i
             for sha, mime, width, height, data in images]
     if not rows:
         return
-    RawSql(connection).many(
+    connection.raw.executemany(
         "INSERT OR IGNORE INTO images (sha256, mime_type, width, height, size, data) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         rows,
@@ -25,10 +24,10 @@ def store(connection: Connection, images: Iterable[tuple[str, str, int | None, i
 
 def link(connection: Connection, article_id: int, hashes: Iterable[str]) -> None:
     """Record which images an article shows (replacing what it showed before)."""
-    sql = RawSql(connection)
-    sql.run("DELETE FROM article_images WHERE article_id = ?", (article_id,))
-    sql.many("INSERT OR IGNORE INTO article_images (article_id, sha256) VALUES (?, ?)",
-             [(article_id, sha) for sha in sorted(set(hashes))])
+    db = connection.raw
+    db.execute("DELETE FROM article_images WHERE article_id = ?", (article_id,))
+    db.executemany("INSERT OR IGNORE INTO article_images (article_id, sha256) VALUES (?, ?)",
+                   [(article_id, sha) for sha in sorted(set(hashes))])
 
 
 def used_by(connection: Connection, article_ids: Iterable[int]) -> set[str]:

@@ -1,15 +1,18 @@
-"""The archive's tables as typed SQLAlchemy models.
+"""The archive's tables as typed SQLAlchemy models: the schema's reference, not a query layer.
 
-The schema itself is created and changed only by the Alembic migrations in ``migrations/``;
-these models describe it for queries, and a test checks the two agree. Counters
-(``article_count``, ``unread_count``, ``archive_stats``) are kept by triggers defined in the
-migrations, so every write path (ORM, Core, raw SQL) keeps them equal to a recount.
+The schema is created and changed only by the Alembic migrations in ``migrations/``, and
+nothing queries through these models: the archive runs its own SQL on plain sqlite3
+connections (``database.py``). They stay as the one typed description of every table and
+index: ``migrations/env.py`` hands them to Alembic as ``target_metadata`` (what autogenerate
+compares a database with when a new migration is drafted), and a test checks that the
+migrated schema equals them. Counters (``article_count``, ``unread_count``,
+``archive_stats``) are kept by triggers defined in the migrations, so every write keeps them
+equal to a recount whatever SQL made it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -25,15 +28,13 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from reader.archive.timestamps import from_micros, to_micros
-
 
 class EpochMicros(TypeDecorator[datetime]):
-    """An aware UTC datetime stored as integer microseconds since the epoch.
+    """An aware UTC datetime stored as integer microseconds since the epoch (the conversion
+    is ``timestamps.to_micros`` and ``from_micros``, which the archive's SQL uses).
 
     Integers index and compare faster than SQLite's text datetimes, and storing UTC only means
     the offset a feed used is not kept: ``published`` is shown back in UTC, never invented.
@@ -41,12 +42,6 @@ class EpochMicros(TypeDecorator[datetime]):
 
     impl = BigInteger
     cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> int | None:
-        return None if value is None else to_micros(value)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        return None if value is None else from_micros(int(value))
 
 
 class Base(DeclarativeBase):

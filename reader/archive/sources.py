@@ -97,6 +97,38 @@ def find_by_url(connection: Connection, url: str) -> int | None:
     return None if found is None else int(found)
 
 
+def title_of(connection: Connection, source_id: int) -> str:
+    """A source's stored title (the feed's own, or the URL's host when it gave none)."""
+    return str(connection.exec_driver_sql(
+        "SELECT title FROM sources WHERE id = ?", (source_id,)).scalar_one())
+
+
+def url_and_title(connection: Connection, source_id: int) -> tuple[str, str]:
+    """A feed's stored URL (after any permanent redirect) and title."""
+    url, title = connection.exec_driver_sql(
+        "SELECT url, title FROM sources WHERE id = ?", (source_id,)).one()
+    return str(url), str(title)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSubscription:
+    """One feed as a subscription list (OPML) names it: no sync state."""
+
+    url: str
+    title: str
+    site_url: str | None
+    tags: tuple[str, ...]
+
+
+def feed_subscriptions(connection: Connection) -> list[FeedSubscription]:
+    """Every feed source, by title, with its source tags (what an OPML export lists)."""
+    rows = connection.exec_driver_sql(
+        "SELECT id, url, title, site_url FROM sources WHERE kind = ? "
+        "ORDER BY title COLLATE NOCASE, id", (FEED_KIND,)).all()
+    return [FeedSubscription(str(url), str(title), site_url, tags_of(connection, int(source_id)))
+            for source_id, url, title, site_url in rows]
+
+
 def add_source(connection: Connection, *, kind: str, url: str | None, title: str,
                site_url: str | None = None, tags: Sequence[str] = ()) -> int:
     """Create a source (caller checks it is not already there) with its source tags."""

@@ -9,7 +9,6 @@ from collections.abc import Iterable, Sequence
 
 from reader.archive import fts
 from reader.archive.database import Connection
-from reader.archive.rawsql import RawSql
 from reader.records import TagCount
 
 MAX_TAG_LENGTH = 100
@@ -29,22 +28,24 @@ def clean_tag_names(names: Iterable[str]) -> list[str]:
 
 def tag_ids(connection: Connection, names: Sequence[str]) -> list[int]:
     """Ids for these names, creating the missing tags (first spelling wins)."""
-    sql = RawSql(connection)
+    db = connection.raw
     ids = []
     for name in names:
-        found = sql.scalar("SELECT id FROM tags WHERE name = ?", (name,))
+        found = db.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()
         if found is None:
-            found = sql.run("INSERT INTO tags (name) VALUES (?)", (name,)).lastrowid
-        ids.append(int(found))
+            ids.append(int(db.execute("INSERT INTO tags (name) VALUES (?)",
+                                      (name,)).lastrowid or 0))
+        else:
+            ids.append(int(found[0]))
     return ids
 
 
 def attach(connection: Connection, article_id: int, names: Sequence[str]) -> bool:
     """Add tags to an article (caller unindexes/indexes FTS around it). True if any was new."""
-    sql = RawSql(connection)
+    db = connection.raw
     added = 0
     for tag_id in tag_ids(connection, names):
-        added += sql.run(
+        added += db.execute(
             "INSERT OR IGNORE INTO article_tags (article_id, tag_id, order_key, read) "
             "SELECT id, ?, order_key, read FROM articles WHERE id = ?",
             (tag_id, article_id)).rowcount

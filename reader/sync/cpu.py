@@ -16,9 +16,10 @@ import os
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
 from typing import Any, TypeVar
 
 from reader.archive import articles
@@ -89,26 +90,41 @@ def finish_bodies(jobs: Sequence[BodyJob]) -> list[CleanBody]:
             for job in jobs]
 
 
+def _exit_with_parent() -> None:
+    """Worker initializer: the worker exits as soon as the process that started it is gone.
+
+    A pool worker waits on its task queue, and with spawn it holds both ends of that queue's
+    pipe, so the parent's death never wakes it: a ``broadsheet sync`` killed mid-run left its
+    workers (and, through them, its resource tracker) running for good. So each worker
+    watches ``parent_process()``, whose sentinel is a pipe only the parent holds open: it
+    reads end-of-file the moment the parent process ends, however it ends (SIGKILL
+    included). Not ``prctl(PR_SET_PDEATHSIG)``: that fires when the *thread* that spawned
+    the worker exits, and the executor spawns workers from whichever thread submits first
+    (one of a sync's fetch threads); and it is Linux only. A worker busy in C code that
+    holds the GIL exits when that call returns.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_when_gone, args=(parent,), name="parent-watch",
+                         daemon=True).start()
+
+
+def _exit_when_gone(parent: BaseProcess) -> None:
+    parent.join()  # waits on the sentinel: no polling
+    os._exit(1)
+
+
 class CpuPool:
     """Worker processes for ``read_feed``, ``examine`` and ``finish_bodies``; ``run`` waits
     for the result (the calling sync thread has nothing else to do meanwhile, and waiting
-    frees the GIL)."""
+    frees the GIL). ``close`` ends them; a pool is used by one sync and closed with it."""
 
     def __init__(self, processes: int) -> None:
         self._processes = processes
         self._pool: ProcessPoolExecutor | None = None
         self._broken = False
+        self._closed = False
         self._lock = threading.Lock()
-
-    def _started(self) -> ProcessPoolExecutor:
-        """The pool, started on first use: a sync where every feed answers 304 starts none."""
-        with self._lock:
-            if self._pool is None:
-                # spawn, not fork: the window's process has Qt and a dozen threads, which a
-                # fork would copy mid-flight.
-                self._pool = ProcessPoolExecutor(max_workers=self._processes,
-                                                 mp_context=multiprocessing.get_context("spawn"))
-            return self._pool
 
     @staticmethod
     def size_for(sources: int) -> int:
@@ -118,18 +134,55 @@ class CpuPool:
             return 0
         return max(1, min(4, (os.cpu_count() or 2) - 1))
 
+    def _submit(self, function: Callable[..., T], args: tuple[Any, ...]) -> Future[T] | None:
+        """Hand ``function(*args)`` to a worker, starting the pool on first use (a sync where
+        every feed answers 304 starts none); None when the pool broke. Under the lock, so a
+        submission never races ``close``."""
+        with self._lock:
+            if self._closed:
+                raise CancelledError("the sync is over: its worker processes are closed")
+            if self._broken:
+                return None
+            if self._pool is None:
+                # spawn, not fork: the window's process has Qt and a dozen threads, which a
+                # fork would copy mid-flight.
+                self._pool = ProcessPoolExecutor(max_workers=self._processes,
+                                                 mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=_exit_with_parent)
+            try:
+                return self._pool.submit(function, *args)
+            except BrokenProcessPool:
+                self._broken = True
+                return None
+
     def run(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` in a worker process; on this thread if the pool broke (a worker
         killed, or a host script that spawned processes cannot re-import), so a sync never
-        fails for want of processes."""
-        if not self._broken:
+        fails for want of processes. Raises CancelledError once the pool is closed: the
+        work belongs to a sync that has ended."""
+        future = self._submit(function, args)
+        if future is not None:
             try:
-                return self._started().submit(function, *args).result()
+                return future.result()
             except BrokenProcessPool:
-                self._broken = True
+                with self._lock:
+                    if self._closed:
+                        raise CancelledError("the sync was cancelled mid-task") from None
+                    self._broken = True
         return function(*args)
 
-    def close(self, *, wait: bool = True) -> None:
+    def close(self, *, cancel: bool = False) -> None:
+        """End the worker processes: when this returns, none is left. With ``cancel`` (the
+        sync was cancelled, or failed) they are stopped mid-task rather than waited for:
+        they hold nothing but work that would be thrown away."""
         with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=wait, cancel_futures=True)
+            pool, self._pool, self._closed = self._pool, None, True
+        if pool is None:
+            return
+        if cancel:
+            # No public way to stop a busy worker before Python 3.14's terminate_workers. The
+            # executor takes a worker's death as a crash: it fails the pending futures and
+            # joins the rest, the path a killed worker already takes.
+            for process in list((pool._processes or {}).values()):
+                process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)

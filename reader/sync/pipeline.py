@@ -251,7 +251,7 @@ def sync(archive: Archive, source_ids: Sequence[int] | None = None, *,
     and cleaning on ``processes`` worker processes (None: ``CpuPool.size_for`` the number of
     sources; 0: on the fetching threads); the calling thread is the only writer. ``cancel``
     stops the run between sources: sources not finished by then are reported as failed with
-    the reason "cancelled".
+    the reason "cancelled". No worker process outlives the call, however it ends.
     """
     now = datetime.now(UTC)
     targets, skipped = archive.sync_targets(source_ids, now)
@@ -264,6 +264,7 @@ def sync(archive: Archive, source_ids: Sequence[int] | None = None, *,
     wanted = CpuPool.size_for(total) if processes is None else processes
     cpu_pool = CpuPool(wanted) if wanted > 0 and total > 0 else None
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="sync")
+    finished = False
     try:
         futures: dict[Future[SourceUpdate], SyncTarget] = {
             pool.submit(prepare_source, archive, target, client, cache, cpu_pool): target
@@ -281,14 +282,19 @@ def sync(archive: Archive, source_ids: Sequence[int] | None = None, *,
             done_ids.add(target.id)
             if progress is not None:
                 progress(len(done_ids), total, report)
+        else:
+            finished = True
         for target in targets:
             if target.id not in done_ids:
                 reports.append(SyncReport(target.id, target.url, "failed", error="cancelled",
                                           title=target.title))
     finally:
-        pool.shutdown(wait=not (cancel is not None and cancel.is_set()), cancel_futures=True)
+        # The worker processes end before sync returns or raises, every time: stopped at once
+        # when the run did not finish (a fetch thread still going then gets CancelledError
+        # from its next CPU step, rather than parsing for nobody), else after their last task.
         if cpu_pool is not None:
-            cpu_pool.close(wait=not (cancel is not None and cancel.is_set()))
+            cpu_pool.close(cancel=not finished)
+        pool.shutdown(wait=not (cancel is not None and cancel.is_set()), cancel_futures=True)
         if own_fetcher:
             client.close()
     return sorted(reports, key=lambda report: report.source_id)

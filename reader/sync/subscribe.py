@@ -82,17 +82,15 @@ def subscribe(archive: Archive, url: str, tags: Sequence[str] = (),
                 connection, kind=sources.FEED_KIND, url=stored_url,
                 title=feed.title or _fallback_title(stored_url), site_url=feed.site_url,
                 tags=names)
-        title = str(connection.exec_driver_sql(
-            "SELECT title FROM sources WHERE id = ?", (source_id,)).scalar_one())
+        title = sources.title_of(connection, source_id)
     return Added(source_id, stored_url, title, note)
 
 
 def _existing(archive: Archive, source_id: int, names: list[str]) -> Added:
     with archive.writing() as connection:
         sources.set_tags(connection, source_id, names)
-        row = connection.exec_driver_sql(
-            "SELECT url, title FROM sources WHERE id = ?", (source_id,)).one()
-    return Added(source_id, str(row[0]), str(row[1]), f"already subscribed (source #{source_id})")
+        url, title = sources.url_and_title(connection, source_id)
+    return Added(source_id, url, title, f"already subscribed (source #{source_id})")
 
 
 def save_page(archive: Archive, url: str, tags: Sequence[str] = (),
@@ -142,10 +140,6 @@ def subscribe_outlines(archive: Archive, outlines: Sequence[OutlineFeed]) -> tup
 def export_opml(archive: Archive) -> bytes:
     """Every feed subscription as OPML 2.0, source tags as folders."""
     with archive.reading() as connection:
-        rows = connection.exec_driver_sql(
-            "SELECT id, url, title, site_url FROM sources WHERE kind = ? "
-            "ORDER BY title COLLATE NOCASE, id", (sources.FEED_KIND,)).all()
-        outlines = [OutlineFeed(str(url), str(title), site_url,
-                                sources.tags_of(connection, int(source_id)))
-                    for source_id, url, title, site_url in rows]
-    return write_opml(outlines)
+        feeds = sources.feed_subscriptions(connection)
+    return write_opml([OutlineFeed(feed.url, feed.title, feed.site_url, feed.tags)
+                       for feed in feeds])
