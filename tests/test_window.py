@@ -5,72 +5,20 @@ from __future__ import annotations
 import gc
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from feedserver import FeedServer
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from test_sync import png, rss, story
+from windows import demo_path, demo_template, make_window, settings_path, wait_idle  # noqa: F401
 
 from reader.archive import Archive
-from reader.demo import build_demo
-from ui.main_window import MainWindow
 from ui.tag_filter import FilterChoice
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    build_demo(path)
-    return path
-
-
-@pytest.fixture
-def demo_path(demo_template: Path, tmp_path: Path) -> Path:
-    import sqlite3
-
-    target = tmp_path / "archive.db"
-    source = sqlite3.connect(demo_template)
-    copy = sqlite3.connect(target)
-    source.backup(copy)
-    copy.close()
-    source.close()
-    return target
-
-
-@pytest.fixture
-def make_window(qtbot: QtBot, tmp_path: Path) -> Iterator[object]:
-    """Opens windows on an archive; closes them and checks no top-level widget leaked."""
-    opened: list[tuple[MainWindow, Archive]] = []
-    before = set(QApplication.topLevelWidgets())
-
-    def make(path: Path, **options: object) -> MainWindow:
-        archive = Archive.open(path)
-        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(archive, settings, **options)  # type: ignore[arg-type]
-        qtbot.addWidget(window)
-        window.show()
-        qtbot.waitUntil(lambda: window.ready, timeout=10_000)
-        opened.append((window, archive))
-        return window
-
-    yield make
-    for window, archive in opened:
-        window.close()
-        archive.close()
-    QApplication.processEvents()
-    leaked = [w for w in set(QApplication.topLevelWidgets()) - before
-              if w.isVisible() and w.objectName() != "qt_scrollarea_viewport"]
-    assert leaked == [], leaked
-
-
-def wait_idle(qtbot: QtBot, window: MainWindow) -> None:
-    qtbot.waitUntil(lambda: not window.runner.busy, timeout=10_000)
 
 
 def test_window_opens_on_the_demo_with_all_three_panes(make_window: object, demo_path: Path,

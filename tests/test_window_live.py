@@ -11,7 +11,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog
 from pytestqt.qtbot import QtBot
 from test_sync import png, rss, story
-from test_window import demo_path, demo_template  # noqa: F401  (fixtures)
+from windows import Make, demo_path, demo_template, make_window, settings_path  # noqa: F401
 
 from reader.archive import Archive
 from reader.archive.database import Database
@@ -33,34 +32,6 @@ from ui.shortcuts import COMMANDS
 from ui.tag_filter import COUNT_ROLE, FilterChoice
 
 REPO = Path(__file__).resolve().parents[1]
-Make = Callable[..., MainWindow]
-
-
-@pytest.fixture
-def settings_path(tmp_path: Path) -> Path:
-    return tmp_path / "settings.ini"
-
-
-@pytest.fixture
-def make_window(qtbot: QtBot, settings_path: Path) -> Iterator[Make]:
-    """Windows on archives, all sharing one settings file (as one person's would)."""
-    opened: list[tuple[MainWindow, Archive]] = []
-
-    def make(path: Path, **options: object) -> MainWindow:
-        archive = Archive.open(path)
-        settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
-        window = MainWindow(archive, settings, **options)  # type: ignore[arg-type]
-        qtbot.addWidget(window)
-        window.resize(1200, 760)
-        window.show()
-        qtbot.waitUntil(lambda: window.ready, timeout=10_000)
-        opened.append((window, archive))
-        return window
-
-    yield make
-    for window, archive in opened:
-        window.close()
-        archive.close()
 
 
 def idle(qtbot: QtBot, window: MainWindow) -> None:
@@ -462,3 +433,23 @@ def test_the_gui_thread_never_reads_the_archive_or_decodes_images(
     window.close()  # saving what it showed is a write too, on the writer
     assert on_gui == []
     archive.close()
+
+
+def test_an_article_deleted_elsewhere_leaves_the_pane_and_the_list(
+        make_window: Make, demo_path: Path, qtbot: QtBot) -> None:
+    window = make_window(demo_path)
+    window.step_article(1)
+    window.step_article(1)
+    qtbot.waitUntil(lambda: shown_id(window) == window.headline_model.headline(1).id,
+                    timeout=5000)
+    gone = shown_id(window)
+    idle(qtbot, window)
+    cli(demo_path, "delete", str(gone))
+    qtbot.waitUntil(lambda: window.headline_model.row_of(gone) is None, timeout=2000)  # type: ignore[arg-type]
+    qtbot.waitUntil(lambda: "no longer in the archive" in window.article_view.toPlainText(),
+                    timeout=2000)
+    assert not window.headline_view.currentIndex().isValid()
+    assert window.headline_model.rowCount() == 11
+    idle(qtbot, window)
+    with Archive.open(demo_path) as archive:  # only the deleted one had been shown and read;
+        assert archive.totals().unread == 11  # nothing else was marked read on the way

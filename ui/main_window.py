@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from reader.archive import Archive
 from reader.archive.watch import ChangeWatch
@@ -22,9 +22,10 @@ from ui import dialogs
 from ui.adding import Adder
 from ui.article_actions import ArticleActions
 from ui.article_view import ArticleView
+from ui.change_watcher import ChangeWatcher
 from ui.counts import CountKeeper
 from ui.headlines import HeadlineModel, HeadlineView
-from ui.operations import ArchiveOps, ChangeWatcher
+from ui.operations import ArchiveOps
 from ui.reading import ArticleReader
 from ui.search_bar import SearchBar, compose
 from ui.shortcuts import build_actions
@@ -179,6 +180,8 @@ class MainWindow(QMainWindow):
         self.search_bar.set_text(query if query is not None else view.search)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        for dialog in self.findChildren(QDialog):
+            dialog.close()  # the cheat sheet and other non-modal dialogs go with the window
         self.watcher.stop()
         self.sync.stop()
         if self.user.persist and self._loaded:

@@ -1,8 +1,9 @@
 """Syncing from the window: one sync at a time, progress as each source commits, Cancel.
 
 Each source's report crosses to the GUI thread as it commits, so its new articles appear in
-the list while the rest are still being fetched (``archive_changed`` with that source's
-changes); the status line shows how far the sync has got.
+the list while the rest are still being fetched; their changes are gathered for
+``BROADCAST_EVERY_MS`` and broadcast together, so a hundred sources finishing within a second
+refresh the views a few times, not a hundred. The status line shows how far the sync has got.
 """
 
 from __future__ import annotations
@@ -11,14 +12,17 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from reader import operations
+from reader.records import Changes
 from ui.operations import ArchiveOps
 from ui.status_bar import StatusLine
 
 if TYPE_CHECKING:  # the sync machinery (HTTP, parsers) loads with the first sync, not before
     from reader.sync.pipeline import SyncReport
+
+BROADCAST_EVERY_MS = 300
 
 
 def sync_summary(reports: Sequence[SyncReport]) -> str:
@@ -43,6 +47,11 @@ class SyncRunner(QObject):
         self._ops = ops
         self._status = status
         self._cancel: threading.Event | None = None
+        self._pending: Changes | None = None
+        self._flush = QTimer(self)
+        self._flush.setSingleShot(True)
+        self._flush.setInterval(BROADCAST_EVERY_MS)
+        self._flush.timeout.connect(self._broadcast_pending)
         self._progressed.connect(self._on_progress)
         status.cancel_requested.connect(self.cancel)
 
@@ -63,11 +72,13 @@ class SyncRunner(QObject):
             self._progressed.emit(done, total, report)  # from the sync thread
 
         def finished(reports: list[SyncReport]) -> None:
+            self._drop_pending()  # the whole sync's changes were just broadcast
             self._cancel = None
             self._status.sync_ended()
             self._status.show_message(sync_summary(reports))
 
         def failed(error: BaseException) -> None:
+            self._broadcast_pending()
             self._cancel = None
             self._status.sync_ended()
             self._status.show_error(error)
@@ -81,10 +92,23 @@ class SyncRunner(QObject):
 
         name = ""
         if isinstance(report, SyncReport):
-            self._ops.broadcast(operations.sync_changes([report]))
+            changes = operations.sync_changes([report])
+            self._pending = changes if self._pending is None else self._pending | changes
+            if not self._flush.isActive():
+                self._flush.start()
             name = report.title or report.url or ""
         if self._cancel is not None:
             self._status.sync_progressed(done, total, name)
+
+    def _broadcast_pending(self) -> None:
+        pending, self._pending = self._pending, None
+        self._flush.stop()
+        if pending is not None:
+            self._ops.broadcast(pending)
+
+    def _drop_pending(self) -> None:
+        self._pending = None
+        self._flush.stop()
 
     def cancel(self) -> None:
         if self._cancel is not None:
