@@ -55,9 +55,8 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "ol": {"start", "reversed"},
 }
 
-#: The only classes kept: the placeholder ``reader.render.images`` puts where an image failed,
-#: and the "Shortened: …" note of ``reader.render.notes``.
-ALLOWED_CLASSES: dict[str, set[str]] = {"span": {"image-missing"}, "p": {"broadsheet-note"}}
+#: The only classes kept: the placeholder ``reader.render.images`` puts where an image failed.
+ALLOWED_CLASSES: dict[str, set[str]] = {"span": {"image-missing"}}
 
 #: Whole elements (with their text) that never belong in a reading pane.
 DROPPED_WITH_CONTENT = frozenset({
