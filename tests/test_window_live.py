@@ -403,10 +403,10 @@ def test_the_gui_thread_never_reads_the_archive_or_decodes_images(
             on_gui.append("write" if write else "read")
         return real_transaction(self, write=write)
 
-    def decode(data: bytes) -> object:
+    def decode(data: bytes, budget: int = ui.images.MAX_SOURCE_PIXELS) -> object:
         if threading.current_thread() is threading.main_thread():
             on_gui.append("decode")
-        return real_decode(data)
+        return real_decode(data, budget)
 
     monkeypatch.setattr(Database, "transaction", transaction)
     monkeypatch.setattr(ui.images, "decode", decode)

@@ -63,6 +63,8 @@ MIN_SIDE_MARGIN_PX = 20
 TOP_MARGIN_PX = 22
 BOTTOM_MARGIN_PX = 48
 
+#: An image is never drawn wider than this many times its real width.
+MAX_UPSCALE = 3.0
 #: Decoded images kept across articles, by total size.
 IMAGE_CACHE_BYTES = 96 * 1024 * 1024
 #: Resizes arrive in bursts while a splitter is dragged; images are refitted once it rests.
@@ -303,10 +305,12 @@ class ArticleView(QTextBrowser):
             if image is None:
                 width, height = float(placeholder.width()), float(placeholder.height())
             else:
+                # The image's own proportions, whatever the markup says (a height of 999999999
+                # would be a 12 GB bitmap), and at most MAX_UPSCALE times its real width.
                 natural = image.deviceIndependentSize()
-                width = image_format.width() or natural.width()
-                height = (image_format.height()
-                          or natural.height() * width / max(1.0, natural.width()))
+                width = min(image_format.width() or natural.width(),
+                            natural.width() * MAX_UPSCALE)
+                height = natural.height() * width / max(1.0, natural.width())
                 self._wanted_widths.append(width)
                 if width > limit:
                     height = height * limit / width

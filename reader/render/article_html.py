@@ -33,6 +33,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from reader.records import Article, RelatedLink
 from reader.render.dates import humanize_date
+from reader.render.display import displayable
 
 TAG_SCHEME = "broadsheet-tag"
 ARTICLE_SCHEME = "broadsheet-article"
@@ -343,7 +344,8 @@ def article_document(article: Article, *, theme: Theme = LIGHT, base_font_pt: fl
     """The whole page for ``article``: header, tag chips, body, related links.
 
     Every text field is escaped; only ``article.body_html`` (already sanitized by the archive)
-    is inserted as markup, through ``qt_body``. Tag chips link to ``broadsheet-tag:``, archived
+    is inserted as markup, within the pane's budget (``reader.render.display``) and through
+    ``qt_body``. Tag chips link to ``broadsheet-tag:``, archived
     related articles to ``broadsheet-article:``; the original is linked only when it is an
     http(s) URL. ``now`` fixes "today"/"yesterday" for tests.
 
@@ -362,13 +364,17 @@ def article_document(article: Article, *, theme: Theme = LIGHT, base_font_pt: fl
     if host and article.url:
         header.append(f'<p class="original"><a href="{_text(article.url)}">'
                       f"Read the original at {_text(host)} ↗</a></p>")
+    body = displayable(article.body_html)
+    notes = "".join(f"<p><em>Shortened for display: {_text(note)}</em></p>"
+                    for note in body.notes)
     return (
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
         f"<title>{_text(article.title)}</title>\n"
         f"<style>{_style(theme, base_font_pt)}</style></head>\n<body>\n"
         + "\n".join(header)
         + "\n<hr>\n<div class=\"article-body\">\n"
-        + qt_body(article.body_html)
+        + qt_body(body.body_html)
+        + notes
         + "\n</div>\n"
         + _related(article.related, now)
         + "\n</body></html>\n"

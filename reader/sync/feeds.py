@@ -695,7 +695,8 @@ _RELATIVE_URL_VALUE = re.compile(
     rf"=(?:{_after_attribute(_URL_ATTRIBUTES)})\s*"
     rf"(?:\"(?!{_ABSOLUTE})([^\"]+)\"|'(?!{_ABSOLUTE})([^']+)'|(?![\"'#]|{_ABSOLUTE})([^\s\"'>]+))")
 _SRCSET_VALUE = re.compile(rf"=(?:{_after_attribute(['srcset'])})\s*(?:\"([^\"]*)\"|'([^']*)')")
-_TAG = re.compile(r"<(/?)([A-Za-z][\w:-]*)?[^>]*>|<[!?][^>]*>")
+# A tag has a name; "<>" and "< 2" are text, as an HTML parser reads them ("</>" is dropped).
+_TAG = re.compile(r"<(/?)([A-Za-z][\w:-]*)[^>]*>|</>|<[!?][^>]*>")
 _SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _BLOCK_TAGS = frozenset({"address", "article", "aside", "blockquote", "br", "dd", "div", "dl",
