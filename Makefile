@@ -30,7 +30,7 @@ clean:
 
 # The benchmark (bench/): a quick 20,000-article run, and the full 1,000,000-article one.
 # Both install newsboat (apt) when they can, for the side-by-side ingest figure.
-.PHONY: bench-quick bench
+.PHONY: bench-quick bench bench-hostile
 bench-quick: setup
 	bash scripts/install_newsboat.sh
 	$(BIN)/python -m bench --articles 20000
@@ -38,3 +38,8 @@ bench-quick: setup
 bench: setup
 	bash scripts/install_newsboat.sh
 	$(BIN)/python -m bench --articles 1000000
+
+# What each hostile input of issue 17 costs: sync time and peak memory per hostile feed, and
+# the reading pane's render time per hostile body (bench/hostile.py).
+bench-hostile: setup
+	$(BIN)/python -m bench.hostile
