@@ -100,8 +100,25 @@ def _entity_feed(declared: int, uses: int) -> bytes:
 
 
 def _one_entity_feed(uses: int) -> bytes:
-    doctype = '<!DOCTYPE rss [<!ENTITY e "abcdefghij">]>'
+    """An entity whose text is an unknown HTML reference ("&a;"), used ``uses`` times."""
+    doctype = '<!DOCTYPE rss [<!ENTITY e "&#38;a;">]>'
     return rss([item(0, "&e;" * uses)]).replace(b"<rss ", doctype.encode() + b"<rss ", 1)
+
+
+def _atom_xhtml(content: str, entries: int = 1) -> bytes:
+    """Atom with inline XHTML content: the markup arrives as XML elements, not text."""
+    body = "".join(
+        f'<entry><title>Entry {n}</title><id>urn:hostile:{n}</id>'
+        f'<updated>2024-11-04T09:00:00Z</updated><link href="http://127.0.0.1/e/{n}"/>'
+        f'<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">{content}</div>'
+        "</content></entry>" for n in range(entries))
+    return ('<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+            '<title>Hostile</title><id>urn:hostile</id><updated>2024-11-04T09:00:00Z</updated>'
+            + body + "</feed>").encode()
+
+
+def _tiny_items(count: int) -> bytes:
+    return rss([f"<item><title>i{n}</title><guid>g{n}</guid></item>" for n in range(count)])
 
 
 def _retry_after_build(server: FeedServer, _folder: Path) -> str:
@@ -147,15 +164,18 @@ def cases() -> list[Case]:
         Case("baseline: a plain 20-item feed", "sync",
              _feed(rss([item(n, escaped(f"<p>Story {n} " + "words " * 300 + "</p>"))
                         for n in range(20)]))),
-        Case("200,000 unknown entity references", "sync",
+        Case("1,500,000 unknown entity references (&a;)", "sync",
+             _feed(rss([item(0, "&amp;a;" * 1_500_000)]))),
+        Case("200,000 unknown entity references (&eN;)", "sync",
              _feed(rss([item(0, "".join(f"&amp;e{n};" for n in range(200_000)))]))),
-        Case("one entity used 99,000 times (990,000 characters)", "sync",
-             _feed(_one_entity_feed(99_000))),
+        Case("one entity used 330,000 times (990,000 characters)", "sync",
+             _feed(_one_entity_feed(330_000))),
         Case("2,400 entities used 300,000 times", "sync", _feed(_entity_feed(2_400, 300_000))),
-        Case("20,000 nested <div>", "sync", _feed(rss([item(0, escaped(nested))]))),
-        Case("one 1 MB word", "sync", _feed(rss([item(0, "x" * 1_000_000)]))),
-        Case("200,000 items in one feed", "sync",
-             _feed(rss([item(n, "s") for n in range(200_000)]))),
+        Case("20,000 nested <div> (escaped HTML)", "sync",
+             _feed(rss([item(0, escaped(nested))]))),
+        Case("20,000 nested <div> (Atom XHTML)", "sync", _feed(_atom_xhtml(nested))),
+        Case("one 5 MB word", "sync", _feed(rss([item(0, "x" * 5_000_000)]))),
+        Case("200,000 items in one feed", "sync", _feed(_tiny_items(200_000))),
         Case("a server dripping 1 byte a second", "sync", _drip_build),
         Case("429 with Retry-After: 999999999999", "sync", _retry_after_build),
         Case("40 images of 49 megapixels", "sync", _images_build(1, 7000, 40, False)),
@@ -178,8 +198,12 @@ _SYNC_RUNNER = """
 import json, resource, sys, time
 from reader.cli import main
 archive, target, kind = sys.argv[1:4]
-if kind == "sync":
-    main(["--archive", archive, "add", target])
+if kind == "sync":  # subscribed through an OPML list: nothing is fetched until the sync
+    opml = archive + ".opml"
+    with open(opml, "w", encoding="utf-8") as out:
+        out.write('<?xml version="1.0"?><opml version="2.0"><head><title>t</title></head>'
+                  f'<body><outline type="rss" text="hostile" xmlUrl="{target}"/></body></opml>')
+    main(["--archive", archive, "import", opml])
     started = time.perf_counter()
     code = main(["--archive", archive, "sync"])
 else:
