@@ -22,10 +22,10 @@ from reader.errors import QuerySyntaxError
 # double quotes a backslash escapes '"' and '\'; any other backslash is an ordinary character.
 
 Flag: TypeAlias = Literal["bookmarked", "unread", "read"]
-Sort: TypeAlias = Literal["newest", "relevance"]
+Sort: TypeAlias = Literal["newest", "oldest", "relevance"]
 
 _FLAGS: tuple[Flag, ...] = ("bookmarked", "unread", "read")
-_SORTS: tuple[Sort, ...] = ("newest", "relevance")
+_SORTS: tuple[Sort, ...] = ("newest", "oldest", "relevance")
 _MAX_DEPTH = 64
 
 
@@ -143,7 +143,8 @@ def _sort(value: str, position: int) -> _SortOption:
     for order in _SORTS:
         if order == lowered:
             return _SortOption(order)
-    raise QuerySyntaxError(f"sort: must be newest or relevance, not {value!r}", position)
+    raise QuerySyntaxError(f"sort: must be newest, oldest or relevance, not {value!r}",
+                           position)
 
 
 def _day(value: str, position: int, field: str) -> datetime.date:

@@ -69,7 +69,7 @@ def hostile_archive(tmp_path: Path) -> tuple[Path, dict[str, int]]:
 def open_article(window: object, qtbot: QtBot, article_id: int) -> None:
     model = window.headline_model  # type: ignore[attr-defined]
     row = model.row_of(article_id)
-    window._select_row(row, by_reader=True)  # type: ignore[attr-defined]
+    window.navigator.select_row(row, by_reader=True)  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: window.article_view.current_article_id == article_id,  # type: ignore[attr-defined]
                     timeout=20_000)
 

@@ -398,7 +398,11 @@ def test_sort_last_wins() -> None:
 
 
 def test_sort_unknown_value() -> None:
-    assert error_at("sort:oldest") == 5
+    assert error_at("sort:sideways") == 5
+
+
+def test_sort_oldest() -> None:
+    assert parse_query("sort:oldest a").sort == "oldest"
 
 
 def test_sort_negated() -> None:

@@ -161,7 +161,8 @@ def test_keyset_paging_visits_every_article_once(archive: Archive) -> None:
     archive.store([make_draft(n, published=same_time if n % 3 == 0 else True,
                               tags=("even",) if n % 2 == 0 else ())
                    for n in range(137)])
-    for query in ["", "article", "tag:even", "tag:even is:unread", "article sort:relevance"]:
+    for query in ["", "article", "tag:even", "tag:even is:unread", "article sort:relevance",
+                  "sort:oldest", "article sort:oldest", "tag:even sort:oldest"]:
         seen: list[int] = []
         cursor = None
         while True:
@@ -174,7 +175,7 @@ def test_keyset_paging_visits_every_article_once(archive: Archive) -> None:
         assert len(seen) == len(set(seen)) == expected, query
         if "relevance" not in query:
             keys = [row.order_key for row in archive.headlines(query, limit=1000).rows]
-            assert keys == sorted(keys, reverse=True)
+            assert keys == sorted(keys, reverse="oldest" not in query)
 
 
 def test_headline_pages_never_read_bodies(archive: Archive) -> None:

@@ -246,7 +246,7 @@ def test_a_sync_keeps_the_article_and_the_lists_in_place(
         window = make_window(path)
         window.headline_model.fetchMore()
         idle(qtbot, window)
-        window._select_row(40, by_reader=True)
+        window.navigator.select_row(40, by_reader=True)
         qtbot.waitUntil(lambda: shown_id(window) == window.headline_model.headline(40).id,
                         timeout=5000)
         idle(qtbot, window)
@@ -317,7 +317,7 @@ def test_a_bookmark_and_tag_from_the_command_line_show_within_a_second(
     window = make_window(path)
     window.headline_model.fetchMore()
     idle(qtbot, window)
-    window._select_row(30, by_reader=True)
+    window.navigator.select_row(30, by_reader=True)
     article_id = window.headline_model.headline(30).id
     qtbot.waitUntil(lambda: shown_id(window) == article_id, timeout=5000)
     idle(qtbot, window)
@@ -423,7 +423,7 @@ def test_the_gui_thread_never_reads_the_archive_or_decodes_images(
     idle(qtbot, window)
     pictured = next(row for row in range(window.headline_model.rowCount())
                     if "Ferry" in window.headline_model.headline(row).title)
-    window._select_row(pictured, by_reader=True)
+    window.navigator.select_row(pictured, by_reader=True)
     qtbot.waitUntil(lambda: shown_id(window) == window.headline_model.headline(pictured).id,
                     timeout=5000)
     window.article_view.zoom_in()

@@ -57,6 +57,8 @@ def make_window(qtbot: QtBot, settings_path: Path) -> Iterator[Make]:
         window.resize(1200, 760)
         window.show()
         qtbot.waitUntil(lambda: window.ready, timeout=10_000)
+        # ...and its counts: a tag can be picked only once the left pane lists it.
+        qtbot.waitUntil(lambda: window.status.counts.text() != "", timeout=10_000)
         opened.append((window, archive))
         return window
 

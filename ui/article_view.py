@@ -32,8 +32,9 @@ from PySide6.QtGui import (
     QTextImageFormat,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QTextBrowser, QWidget
+from PySide6.QtWidgets import QTextBrowser, QTextEdit, QWidget
 
+from reader import highlight
 from reader.records import Article
 from reader.render.article_html import (
     ARTICLE_SCHEME,
@@ -63,6 +64,8 @@ MIN_SIDE_MARGIN_PX = 20
 TOP_MARGIN_PX = 22
 BOTTOM_MARGIN_PX = 48
 
+#: Search matches marked in one article at most.
+MAX_MARKED_MATCHES = 500
 #: An image is never drawn wider than this many times its real width.
 MAX_UPSCALE = 3.0
 #: Decoded images kept across articles, by total size.
@@ -98,6 +101,7 @@ class ArticleView(QTextBrowser):
         self._article: Article | None = None
         self._message: str | None = None
         self._hints: tuple[str, ...] = ()
+        self._highlight: re.Pattern[str] | None = None
         self._zoom_steps = 0
         self._theme_override: Theme | None = None
         self._theme = system_theme()
@@ -135,6 +139,30 @@ class ArticleView(QTextBrowser):
         self._message = None
         self.current_article_id = article.id
         self._render(keep_scroll=keep, exact=keep)
+
+    def set_highlight(self, found: re.Pattern[str] | None) -> None:
+        """Mark the search's words (``reader.highlight.pattern``) in the article shown, and in
+        every one shown after, until it changes."""
+        if found != self._highlight:
+            self._highlight = found
+            self._mark_matches()
+
+    def _mark_matches(self) -> None:
+        """The matches as extra selections: drawn over the page, the document is untouched."""
+        selections: list[QTextEdit.ExtraSelection] = []
+        if self._article is not None and self._highlight is not None:
+            tint = QColor("#f2c94c")
+            tint.setAlpha(140)
+            text = self.document().toPlainText()
+            for start, end in highlight.spans(text, self._highlight, MAX_MARKED_MATCHES):
+                selection = QTextEdit.ExtraSelection()
+                cursor = QTextCursor(self.document())
+                cursor.setPosition(start)
+                cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+                selection.cursor = cursor
+                selection.format.setBackground(tint)
+                selections.append(selection)
+        self.setExtraSelections(selections)
 
     def replace_article(self, article: Article) -> None:
         """Take a newer copy of the article on screen whose change the page does not show
@@ -255,6 +283,7 @@ class ArticleView(QTextBrowser):
         self._apply_page_margins()  # the message is centred on the laid-out height
         self.document().documentLayout().documentSize()  # lay out now, so the range is known
         bar.setValue(before if exact else round(fraction * bar.maximum()))
+        self._mark_matches()
 
     def _side_margin(self) -> int:
         font_px = self.font_point_size() * 96 / 72

@@ -8,6 +8,7 @@ the reader's place through every in-place update: the row at the top stays at th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -22,9 +23,10 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from reader import highlight
 from reader.archive import Archive
 from reader.query import Query
 from reader.records import Changes, Headline, Page
@@ -94,6 +96,8 @@ class HeadlineModel(QAbstractListModel):
         #: is what a sync or an import added since.
         self._newest_id = 0
         self.updating = False
+        #: The search's words, for the snippets to highlight (``reader.highlight``).
+        self.highlight: re.Pattern[str] | None = None
 
     # --- Qt model API -----------------------------------------------------------------------
 
@@ -129,6 +133,7 @@ class HeadlineModel(QAbstractListModel):
         """Show a new search; rows stay until its first page arrives, then are replaced."""
         self._query = query
         self._source_id = source_id
+        self.highlight = highlight.pattern(query)
         self._generation += 1
         self._loading = False
         self._request(None, reset=True)
@@ -197,7 +202,7 @@ class HeadlineModel(QAbstractListModel):
                 return  # a new search replaced these rows meanwhile
             fresh, found, newest = result
             self._newest_id = max(self._newest_id, newest)
-            self._merge(article_ids, fresh, found, query.sort != "relevance")
+            self._merge(article_ids, fresh, found, query.sort)
 
         def failed(error: BaseException) -> None:
             if generation == self._generation:
@@ -206,7 +211,7 @@ class HeadlineModel(QAbstractListModel):
         self._run(work, done, failed)
 
     def _merge(self, asked: list[int], fresh: list[Headline], found: list[Headline],
-               by_date: bool) -> None:
+               sort: str) -> None:
         present = {headline.id: headline for headline in fresh}
         self._begin_update()
         try:
@@ -216,20 +221,26 @@ class HeadlineModel(QAbstractListModel):
                     self._rows[row] = headline
                     index = self.index(row)
                     self.dataChanged.emit(index, index)
-            self._insert_new(found, by_date)
+            self._insert_new(found, sort)
         finally:
             self._end_update()
         gone = {article_id for article_id in asked if article_id not in present}
         if gone:
             self.remove_rows(gone)
 
-    def _insert_new(self, found: list[Headline], by_date: bool) -> None:
+    def _insert_new(self, found: list[Headline], sort: str) -> None:
         """Put new matches where the order puts them, in one layout change (a sync may bring
-        thousands); ones older than the last row loaded are left for paging to bring. With
+        thousands); ones beyond the last row loaded are left for paging to bring. With
         ``sort:relevance`` they go first."""
-        oldest = self._rows[-1].order_key if self._rows and not self._complete else None
-        new = [headline for headline in found if headline.id not in self._row_of
-               and (oldest is None or not by_date or headline.order_key > oldest)]
+        by_date = sort != "relevance"
+        ascending = sort == "oldest"
+        last = self._rows[-1].order_key if self._rows and not self._complete else None
+
+        def within(key: int) -> bool:
+            return last is None or not by_date or (key < last if ascending else key > last)
+
+        new = [headline for headline in found
+               if headline.id not in self._row_of and within(headline.order_key)]
         if not new:
             return
         self.layoutAboutToBeChanged.emit()
@@ -238,7 +249,7 @@ class HeadlineModel(QAbstractListModel):
                for index in persistent]
         rows = [*new, *self._rows]
         if by_date:
-            rows.sort(key=lambda headline: headline.order_key, reverse=True)
+            rows.sort(key=lambda headline: headline.order_key, reverse=not ascending)
         self._rows = rows
         self._reindex()
         self.changePersistentIndexList(
@@ -298,13 +309,21 @@ class HeadlineModel(QAbstractListModel):
 
 
 class HeadlineDelegate(QStyledItemDelegate):
-    """Two lines per headline: the title (bold while unread), then source · date, and a star."""
+    """Three lines per headline: the title (bold while unread, a star when bookmarked), a
+    snippet of the body with the search's words marked, then source · date. ``snippets=False``
+    leaves the middle line out (a denser list)."""
 
     PADDING = 8
 
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.snippets = True
+
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         metrics = QFontMetrics(option.font)
-        return QSize(200, metrics.height() * 2 + metrics.leading() + self.PADDING * 2 + 2)
+        lines = 3 if self.snippets else 2
+        return QSize(200, metrics.height() * lines + metrics.leading() * (lines - 1)
+                     + self.PADDING * 2 + 2 * (lines - 1))
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         headline = index.data(HEADLINE_ROLE)
@@ -353,10 +372,18 @@ class HeadlineDelegate(QStyledItemDelegate):
         muted = palette.color(text_role)
         if not selected:
             muted = palette.color(QPalette.ColorRole.PlaceholderText)
+        top = rect.top() + title_metrics.height() + 2
+        if self.snippets:
+            model = index.model()
+            found = model.highlight if isinstance(model, HeadlineModel) else None
+            snippet_rect = QRect(rect.left(), top, rect.width(), meta_metrics.height())
+            self._paint_snippet(painter, snippet_rect, meta_metrics, headline.excerpt, found,
+                                palette.color(text_role), muted, selected)
+            top += meta_metrics.height() + 2
+        painter.setFont(meta_font)
         painter.setPen(muted)
         date = relative_date(headline.published)
-        meta_rect = QRect(rect.left(), rect.top() + title_metrics.height() + 2, rect.width(),
-                          meta_metrics.height())
+        meta_rect = QRect(rect.left(), top, rect.width(), meta_metrics.height())
         date_width = meta_metrics.horizontalAdvance(date) + 6
         painter.drawText(meta_rect.adjusted(0, 0, -date_width, 0),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -369,6 +396,33 @@ class HeadlineDelegate(QStyledItemDelegate):
             painter.drawLine(option.rect.bottomLeft(), option.rect.bottomRight())
         painter.restore()
 
+    @staticmethod
+    def _paint_snippet(painter: QPainter, rect: QRect, metrics: QFontMetrics, excerpt: str,
+                       found: re.Pattern[str] | None, ink: QColor, muted: QColor,
+                       selected: bool) -> None:
+        """One elided line of the body's first words, each search match drawn in the text
+        colour on a tint of the highlight colour."""
+        text = metrics.elidedText(" ".join(excerpt.split()), Qt.TextElideMode.ElideRight,
+                                  rect.width())
+        marks = highlight.spans(text, found, limit=20)
+        x = rect.left()
+        position = 0
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        tint = QColor(ink if selected else QColor("#f2c94c"))
+        tint.setAlpha(70 if selected else 150)
+        for start, end in [*marks, (len(text), len(text))]:
+            for piece, marked in ((text[position:start], False), (text[start:end], True)):
+                if not piece:
+                    continue
+                width = metrics.horizontalAdvance(piece)
+                box = QRect(x, rect.top(), width, rect.height())
+                if marked:
+                    painter.fillRect(box, tint)
+                painter.setPen(ink if marked else muted)
+                painter.drawText(box, flags, piece)
+                x += width
+            position = end
+
 
 class HeadlineView(QListView):
     #: Emitted once, after the first paint that showed at least one headline.
@@ -378,6 +432,8 @@ class HeadlineView(QListView):
         super().__init__(parent)
         self._painted_headlines = False
         self._anchor: tuple[int, int, int] | None = None
+        #: Said in the empty list ("No matches for …"); the window sets it with each search.
+        self.empty_text = ""
         self.setModel(model)
         self.setItemDelegate(HeadlineDelegate(self))
         self.setUniformItemSizes(True)
@@ -391,6 +447,13 @@ class HeadlineView(QListView):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
+        if self.model().rowCount() == 0 and self.empty_text:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(self.viewport().rect().adjusted(16, 24, -16, -16),
+                             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+                             | Qt.TextFlag.TextWordWrap, self.empty_text)
+            painter.end()
         if not self._painted_headlines and self.model().rowCount() > 0:
             self._painted_headlines = True
             self.first_headlines_painted.emit()

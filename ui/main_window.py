@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDialog, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from reader.archive import Archive
 from reader.archive.watch import ChangeWatch
-from reader.records import Changes, Headline
+from reader.records import Changes
 from ui import dialogs
 from ui.adding import Adder
 from ui.article_actions import ArticleActions
@@ -25,6 +25,7 @@ from ui.article_view import ArticleView
 from ui.change_watcher import ChangeWatcher
 from ui.counts import CountKeeper
 from ui.headlines import HeadlineModel, HeadlineView
+from ui.navigation import Navigator
 from ui.operations import ArchiveOps
 from ui.reading import ArticleReader
 from ui.search_bar import SearchBar, compose
@@ -46,6 +47,9 @@ class MainWindow(QMainWindow):
 
     screenshot_taken = Signal(str)
     article_view: ArticleView
+    headline_model: HeadlineModel
+    headline_view: HeadlineView
+    search_bar: SearchBar
 
     def __init__(self, archive: Archive, settings: QSettings, runner: TaskRunner | None = None,
                  *, screenshot: str | None = None, select: int | None = None,
@@ -59,7 +63,6 @@ class MainWindow(QMainWindow):
         self._asked = (select, query)
         self._choice = FilterChoice("all")
         self._wanted_article: int | None = None
-        self._quiet = False
         self._loaded = False
         #: True once the first list has arrived (tests and scripts wait for it).
         self.ready = False
@@ -72,6 +75,12 @@ class MainWindow(QMainWindow):
                                     mark_read_on_open=self.user.mark_read_on_open(),
                                     read_only=screenshot is not None)
         self.reader.article_opened.connect(self._article_opened)
+        self.navigator = Navigator(self.headline_view, self.headline_model, self.reader,
+                                   self.status)
+        navigator = self.navigator
+        self.step_article, self.step_unread = navigator.step_article, navigator.step_unread
+        self.current_headline = navigator.current_headline
+        self.search_bar.results_requested.connect(self.navigator.focus_results)
         self.reader.article_gone.connect(self._article_gone)
         self.sync = SyncRunner(self.ops, self.status, self)
         self.adder = Adder(self.ops, self.status, self.sync, self)
@@ -100,7 +109,6 @@ class MainWindow(QMainWindow):
         self.headline_model.first_page_loaded.connect(self._first_page_loaded)
         self.headline_model.failed.connect(lambda error: self.status.show_error(error))
         self.headline_view = HeadlineView(self.headline_model)
-        self.headline_view.selectionModel().currentChanged.connect(self._headline_changed)
         self.headline_view.activated.connect(lambda _index: self.open_in_browser())
 
         self.search_bar = SearchBar()
@@ -175,7 +183,9 @@ class MainWindow(QMainWindow):
         self.watcher.start(watch)
         select, query = self._asked
         self._choice = self.counts.restore = view.choice
-        self._wanted_article = select if select is not None else view.article_id
+        # An explicit --query asks for its results, not for the article last read elsewhere.
+        self._wanted_article = select if select is not None else (
+            view.article_id if query is None else None)
         self._loaded = True
         self.search_bar.set_text(query if query is not None else view.search)
 
@@ -202,6 +212,7 @@ class MainWindow(QMainWindow):
     def _show_list(self) -> None:
         query, source_id = compose(self._choice, self.search_bar.query)
         self.headline_model.set_search(query, source_id)
+        self.article_view.set_highlight(self.headline_model.highlight)
         self.refresh_counts()
 
     def refresh_counts(self) -> None:
@@ -235,32 +246,21 @@ class MainWindow(QMainWindow):
         target = wanted if wanted is not None else (current.id if current else None)
         row = None if target is None else self.headline_model.row_of(target)
         if row is not None:
-            self._select_row(row, by_reader=False)
+            self.navigator.select_row(row, by_reader=False)
         elif wanted is not None:
             self.reader.open(wanted, by_reader=False)
         elif self._screenshot and self.headline_model.rowCount() > 0:
-            self._select_row(0, by_reader=False)
+            self.navigator.select_row(0, by_reader=False)
         elif self._screenshot:
             QTimer.singleShot(200, self._take_screenshot)
-        if self.headline_model.rowCount() == 0 and current is None:
-            filtered = self.search_bar.applied_text or self._choice.kind != "all"
-            self.article_view.show_message(*(("No articles match",) if filtered else
-                                             ("No articles yet", EMPTY_HINTS)))
-
-    def _select_row(self, row: int, *, by_reader: bool) -> None:
-        self._quiet = not by_reader
-        try:
-            self.headline_view.setCurrentIndex(self.headline_model.index(row))
-        finally:
-            self._quiet = False
-
-    def _headline_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if self.headline_model.updating:
-            return  # an update moved the cursor, not the reader
-        headline = self.headline_model.headline(current.row()) if current.isValid() else None
-        shown = self.reader.current
-        if headline is not None and (shown is None or shown.id != headline.id):
-            self.reader.open(headline.id, by_reader=not self._quiet)
+        searched = self.search_bar.applied_text.strip()
+        self.headline_view.empty_text = (
+            f"No matches for “{searched}”" + ("" if self._choice.kind == "all" else
+                                               f" in {self._choice.label}")
+            if searched else "Nothing here yet" if self._choice.kind != "all" else "")
+        if self.headline_model.rowCount() == 0 and current is None and not searched \
+                and self._choice.kind == "all":
+            self.article_view.show_message("No articles yet", EMPTY_HINTS)
 
     def _article_opened(self, _article: object) -> None:
         if self._screenshot:
@@ -276,36 +276,9 @@ class MainWindow(QMainWindow):
             self.grab().save(path)
             self.screenshot_taken.emit(path)
 
-    def current_headline(self) -> Headline | None:
-        index = self.headline_view.currentIndex()
-        return self.headline_model.headline(index.row()) if index.isValid() else None
-
     def open_article(self, article_id: int) -> None:
         """Open an article the reader asked for by id (a related link, ``--select``)."""
         self.reader.open(article_id, by_reader=True)
-
-    def step_article(self, step: int) -> None:
-        rows = self.headline_model.rowCount()
-        if rows:
-            current = self.headline_view.currentIndex().row()
-            target = 0 if current < 0 else min(max(current + step, 0), rows - 1)
-            if target == rows - 1 and self.headline_model.canFetchMore():
-                self.headline_model.fetchMore()
-            self._select_row(target, by_reader=True)
-
-    def step_unread(self, step: int) -> None:
-        row = self.headline_view.currentIndex().row() + step
-        while 0 <= row < self.headline_model.rowCount():
-            headline = self.headline_model.headline(row)
-            if headline is not None and not headline.read:
-                self._select_row(row, by_reader=True)
-                return
-            row += step
-        if step > 0 and self.headline_model.canFetchMore():
-            self.headline_model.fetchMore()
-            self.status.show_message("Loading more headlines…")
-        else:
-            self.status.show_message("No more unread articles here")
 
     def open_in_browser(self) -> None:
         article = self.reader.current
@@ -320,7 +293,7 @@ class MainWindow(QMainWindow):
         def deleted(_changes: Changes) -> None:
             rows = self.headline_model.rowCount()
             if rows and row >= 0:
-                self._select_row(min(row, rows - 1), by_reader=True)
+                self.navigator.select_row(min(row, rows - 1), by_reader=True)
 
         self.article_actions.delete(deleted)
 

@@ -7,7 +7,8 @@ parse is shown inline under the box and the last good results stay, so a half-ty
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from reader.errors import QuerySyntaxError
@@ -30,9 +31,11 @@ def compose(choice: FilterChoice, search: Query) -> tuple[Query, int | None]:
 
 class SearchBar(QWidget):
     """A search box with its inline error line; emits ``search_changed(Query)`` for every
-    search that parses, once typing has paused or Enter was pressed."""
+    search that parses, once typing has paused or Enter was pressed. Enter and Down also emit
+    ``results_requested``: the reader wants to move to the list (without opening anything)."""
 
     search_changed = Signal(object)
+    results_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,9 +57,19 @@ class SearchBar(QWidget):
         self._timer.timeout.connect(self.apply)
         self.box.textChanged.connect(lambda _text: self._timer.start())
         self.box.returnPressed.connect(self.apply)
+        self.box.returnPressed.connect(self.results_requested)
+        self.box.installEventFilter(self)
         #: The text of the search the list shows (the last one that parsed).
         self.applied_text = ""
         self.query = Query(None)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (watched is self.box and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Down):
+            self.apply()
+            self.results_requested.emit()
+            return True
+        return super().eventFilter(watched, event)
 
     def text(self) -> str:
         return self.box.text()

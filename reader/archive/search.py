@@ -227,9 +227,10 @@ def _matching_rows(connection: Connection, query: Query, source_id: int | None,
         sql.params.append(after_id)
 
     if expression is not None:
-        statement, params = _fts_statement(expression, sql, query.sort == "relevance", cursor)
+        statement, params = _fts_statement(expression, sql, query.sort, cursor)
     else:
-        statement, params = _ordered_statement(sql, tag_id, _has_unread(rest), cursor)
+        statement, params = _ordered_statement(sql, tag_id, _has_unread(rest), cursor,
+                                               oldest=query.sort == "oldest")
     rows = connection.exec_driver_sql(f"{statement} LIMIT ?", (*params, limit)).all()
     return rows, expression
 
@@ -248,11 +249,11 @@ def _where(terms: list[str]) -> str:
     return " AND ".join(terms) if terms else "1"
 
 
-def _fts_statement(expression: str, sql: _Sql, relevance: bool,
+def _fts_statement(expression: str, sql: _Sql, sort: str,
                    cursor: str | None) -> tuple[str, list[Any]]:
     terms = ["articles_fts MATCH ?", *sql.terms]
     params: list[Any] = [expression, *sql.params]
-    if relevance:
+    if sort == "relevance":
         if cursor is not None:
             rank, key = _parse_cursor(cursor, "r")
             terms.append("(f.rank > ? OR (f.rank = ? AND f.rowid < ?))")
@@ -260,10 +261,11 @@ def _fts_statement(expression: str, sql: _Sql, relevance: bool,
         order = "f.rank, f.rowid DESC"
         columns = f"{_HEADLINE_COLUMNS}, f.rank"
     else:
+        oldest = sort == "oldest"
         if cursor is not None:
-            terms.append("f.rowid < ?")
-            params.append(int(_parse_cursor(cursor, "k")[0]))
-        order = "f.rowid DESC"
+            terms.append("f.rowid > ?" if oldest else "f.rowid < ?")
+            params.append(int(_parse_cursor(cursor, "o" if oldest else "k")[0]))
+        order = "f.rowid" if oldest else "f.rowid DESC"
         columns = _HEADLINE_COLUMNS
     # CROSS JOIN pins the FTS index as the outer loop (SQLite's documented planner override).
     return (f"SELECT {columns} FROM articles_fts f CROSS JOIN articles a "
@@ -271,30 +273,33 @@ def _fts_statement(expression: str, sql: _Sql, relevance: bool,
 
 
 def _ordered_statement(sql: _Sql, tag_id: int | None, unread: bool,
-                       cursor: str | None) -> tuple[str, list[Any]]:
+                       cursor: str | None, *, oldest: bool = False) -> tuple[str, list[Any]]:
+    """Newest first by the order-key index (a tag's join rows for a tag), or oldest first
+    reading the same index forwards."""
     terms = list(sql.terms)
     params = list(sql.params)
+    after, direction, kind = (">", "", "o") if oldest else ("<", " DESC", "k")
     if tag_id is None:
         if cursor is not None:
-            terms.insert(0, "a.order_key < ?")
-            params.insert(0, int(_parse_cursor(cursor, "k")[0]))
+            terms.insert(0, f"a.order_key {after} ?")
+            params.insert(0, int(_parse_cursor(cursor, kind)[0]))
         return (f"SELECT {_HEADLINE_COLUMNS} FROM articles a WHERE {_where(terms)} "
-                f"ORDER BY a.order_key DESC", params)
+                f"ORDER BY a.order_key{direction}", params)
     head = ["x.tag_id = ?"]
     head_params: list[Any] = [tag_id]
     if unread:
         head.append("x.read = 0")
     if cursor is not None:
-        head.append("x.order_key < ?")
-        head_params.append(int(_parse_cursor(cursor, "k")[0]))
+        head.append(f"x.order_key {after} ?")
+        head_params.append(int(_parse_cursor(cursor, kind)[0]))
     return (f"SELECT {_HEADLINE_COLUMNS} FROM article_tags x CROSS JOIN articles a "
-            f"ON a.id = x.article_id WHERE {_where(head + terms)} ORDER BY x.order_key DESC",
-            head_params + params)
+            f"ON a.id = x.article_id WHERE {_where(head + terms)} "
+            f"ORDER BY x.order_key{direction}", head_params + params)
 
 
 def _parse_cursor(cursor: str, kind: str) -> list[str]:
     parts = cursor.split(":")
-    if parts[0] != kind or len(parts) != (2 if kind == "k" else 3):
+    if parts[0] != kind or len(parts) != (3 if kind == "r" else 2):
         raise InvalidCursor(f"this page cursor does not belong to this search: {cursor!r}")
     try:
         [float(part) for part in parts[1:]]
@@ -307,7 +312,7 @@ def _next_cursor(rows: Sequence[Any], query: Query, expression: str | None) -> s
     last = rows[-1]
     if expression is not None and query.sort == "relevance":
         return f"r:{last[9]!r}:{last[8]}"
-    return f"k:{last[8]}"
+    return f"o:{last[8]}" if query.sort == "oldest" else f"k:{last[8]}"
 
 
 def _headlines(connection: Connection, rows: Sequence[Any]) -> tuple[Headline, ...]:
