@@ -97,6 +97,8 @@ def test_every_key_on_the_cheat_sheet_does_what_it_says(
             idle(qtbot, window)
             for dialog in window.findChildren(QDialog):
                 dialog.close()
+            window.activateWindow()  # the window's keys work while it is the active one
+            qtbot.waitUntil(window.isActiveWindow, timeout=2000)
     with qtbot.waitSignal(window.commands["quit"].triggered, timeout=2000):
         qtbot.keyClick(window.headline_view, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
     assert not window.isVisible()

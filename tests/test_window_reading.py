@@ -71,3 +71,60 @@ def test_sort_oldest_puts_the_oldest_first(make_window: Make, demo_path: Path,
     model = window.headline_model
     keys = [model.headline(row).order_key for row in range(model.rowCount())]
     assert keys == sorted(keys) and model.headline(model.rowCount() - 1).id == newest
+
+
+def test_preferences_apply_at_once_and_are_kept(make_window: Make, demo_path: Path,
+                                                qtbot: QtBot, settings_path: Path) -> None:
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from reader.render.article_html import DARK
+    from ui.preferences import PreferencesDialog
+
+    window = make_window(demo_path)
+    window.step_article(1)
+    qtbot.waitUntil(lambda: window.article_view.current_article_id is not None, timeout=5000)
+    row_height = window.headline_view.sizeHintForRow(0)
+    window.show_preferences()
+    [dialog] = window.findChildren(PreferencesDialog)
+    try:
+        dialog.theme.setCurrentIndex(2)  # dark
+        assert window.article_view.theme == DARK
+        assert QApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        dialog.typeface.setCurrentIndex(1)  # sans-serif
+        assert "Sans" in window.article_view.document().defaultFont().family() or \
+            window.article_view.typeface == "sans"
+        dialog.snippets.setChecked(False)
+        qtbot.waitUntil(lambda: window.headline_view.sizeHintForRow(0) < row_height,
+                        timeout=2000)
+        dialog.sync_every.setValue(15)
+        assert window.sync._every.isActive() and window.sync._every.interval() == 15 * 60_000
+        dialog.sync_every.setValue(0)
+        assert not window.sync._every.isActive()
+        dialog.mark_read.setChecked(False)
+        assert window.reader.mark_read_on_open is False
+        kept = window.user.preferences()
+        assert (kept.theme, kept.typeface, kept.snippets, kept.mark_read_on_open) == (
+            "dark", "sans", False, False)
+    finally:
+        dialog.theme.setCurrentIndex(0)  # leave the application as the next test expects
+        dialog.close()
+
+
+def test_an_automatic_sync_offline_says_so_in_one_quiet_line(
+        make_window: Make, tmp_path: Path, qtbot: QtBot) -> None:
+    from reader.archive import Archive
+    from reader.sync.opml import OutlineFeed
+    from reader.sync.subscribe import subscribe_outlines
+
+    path = tmp_path / "offline.db"
+    with Archive.open(path) as archive:  # two feeds on a port nothing listens on
+        subscribe_outlines(archive, [OutlineFeed(f"http://127.0.0.1:9/{n}.xml", f"Feed {n}",
+                                                 None, ()) for n in range(2)])
+    window = make_window(path)
+    window.sync.schedule(30)
+    window.sync.start(automatic=True)
+    qtbot.waitUntil(lambda: not window.sync.running, timeout=30_000)
+    text = window.status.text.text()
+    assert text.startswith("Could not reach any source (offline?); next try at")
+    assert "color" not in window.status.text.styleSheet()  # not shown as an error

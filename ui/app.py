@@ -15,7 +15,6 @@ from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from reader.archive import Archive, default_archive_path
@@ -31,36 +30,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--select", type=int, metavar="ARTICLE_ID",
                         help="open this article first")
     parser.add_argument("--query", metavar="QUERY", help="start with this search")
-    parser.add_argument("--theme", choices=("system", "light", "dark"), default="system",
-                        help="colours: follow the system (default), or force light or dark")
+    parser.add_argument("--theme", choices=("system", "light", "dark"),
+                        help="colours for this session: follow the system, or force light or "
+                             "dark (default: as set in Preferences)")
     parser.add_argument("--startup-report", action="store_true",
                         help="print the milliseconds from process start to the first headlines "
                              "painted, then exit (for the benchmark)")
     parser.add_argument("--settings", metavar="PATH",
                         help="keep window settings in this file (default: the user's)")
     return parser
-
-
-def apply_theme(app: QApplication, theme: str) -> None:
-    """Force light or dark colours (Fusion style, so every platform honours the palette)."""
-    if theme == "system":
-        return
-    app.setStyle("Fusion")
-    palette = QPalette()
-    if theme == "dark":
-        colours = {
-            QPalette.ColorRole.Window: "#202124", QPalette.ColorRole.WindowText: "#e8eaed",
-            QPalette.ColorRole.Base: "#1b1c1e", QPalette.ColorRole.AlternateBase: "#26272a",
-            QPalette.ColorRole.Text: "#e8eaed", QPalette.ColorRole.Button: "#2b2c2f",
-            QPalette.ColorRole.ButtonText: "#e8eaed", QPalette.ColorRole.Highlight: "#3d6fb6",
-            QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.Mid: "#3c3d40",
-            QPalette.ColorRole.Midlight: "#303134", QPalette.ColorRole.PlaceholderText: "#9aa0a6",
-            QPalette.ColorRole.ToolTipBase: "#303134", QPalette.ColorRole.ToolTipText: "#e8eaed",
-            QPalette.ColorRole.Link: "#8ab4f8",
-        }
-        for role, colour in colours.items():
-            palette.setColor(role, QColor(colour))
-    app.setPalette(palette)
 
 
 def _install_crash_dialog(app: QApplication) -> list[QMessageBox]:
@@ -108,13 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 else QSettings())
     if not args.screenshot:
         _install_crash_dialog(app)
-    apply_theme(app, args.theme)
     window = MainWindow(archive, settings, screenshot=args.screenshot, select=args.select,
-                        query=args.query)
-    if args.theme != "system":
-        from reader.render.article_html import DARK, LIGHT
-
-        window.article_view.theme_override = DARK if args.theme == "dark" else LIGHT
+                        query=args.query, theme=args.theme)
     if args.startup_report:
         def report() -> None:
             print(f"first_paint_ms {(_process_age_seconds()) * 1000:.1f}", flush=True)

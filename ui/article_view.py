@@ -40,6 +40,7 @@ from reader.render.article_html import (
     ARTICLE_SCHEME,
     DARK,
     LIGHT,
+    SANS_FAMILIES,
     SERIF_FAMILIES,
     TAG_SCHEME,
     Theme,
@@ -102,6 +103,7 @@ class ArticleView(QTextBrowser):
         self._message: str | None = None
         self._hints: tuple[str, ...] = ()
         self._highlight: re.Pattern[str] | None = None
+        self._typeface = "serif"
         self._zoom_steps = 0
         self._theme_override: Theme | None = None
         self._theme = system_theme()
@@ -199,6 +201,18 @@ class ArticleView(QTextBrowser):
         self._render(keep_scroll=True)
         self.zoom_changed.emit(steps)
 
+    @property
+    def typeface(self) -> str:
+        """"serif" (the default) or "sans" for the article's text."""
+        return self._typeface
+
+    @typeface.setter
+    def typeface(self, typeface: str) -> None:
+        typeface = "sans" if typeface == "sans" else "serif"
+        if typeface != self._typeface:
+            self._typeface = typeface
+            self._render(keep_scroll=True)
+
     def zoom_in(self) -> None:
         self.zoom_steps = self._zoom_steps + 1
 
@@ -264,7 +278,8 @@ class ArticleView(QTextBrowser):
         fraction = before / bar.maximum() if keep_scroll and bar.maximum() > 0 else 0.0
         font_pt = self.font_point_size()
         if self._article is not None:
-            page = article_document(self._article, theme=self._theme, base_font_pt=font_pt)
+            page = article_document(self._article, theme=self._theme, base_font_pt=font_pt,
+                                    typeface=self._typeface)
         elif self._message is not None:
             page = message_document(self._message, theme=self._theme, base_font_pt=font_pt,
                                     hints=self._hints)
@@ -274,7 +289,7 @@ class ArticleView(QTextBrowser):
         self.blocked_requests.clear()
         # Headings are sized relative to the default font (see reader.render.article_html).
         font = QFont()
-        font.setFamilies(list(SERIF_FAMILIES))
+        font.setFamilies(list(SANS_FAMILIES if self._typeface == "sans" else SERIF_FAMILIES))
         font.setPointSizeF(font_pt)
         self.document().setDefaultFont(font)
         self.setHtml(page)

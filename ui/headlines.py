@@ -458,6 +458,13 @@ class HeadlineView(QListView):
             self._painted_headlines = True
             self.first_headlines_painted.emit()
 
+    def set_snippets(self, on: bool) -> None:
+        """Show or hide the snippet line under each title."""
+        delegate = self.itemDelegate()
+        if isinstance(delegate, HeadlineDelegate) and delegate.snippets != on:
+            delegate.snippets = on
+            self.scheduleDelayedItemsLayout()  # the rows' height changes
+
     def keyboardSearch(self, search: str) -> None:
         """Letters are the window's shortcuts (j, k, b, m…), not a jump-to-title search."""
 

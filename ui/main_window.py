@@ -12,8 +12,15 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QDialog, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QMainWindow,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from reader.archive import Archive
 from reader.archive.watch import ChangeWatch
@@ -27,6 +34,7 @@ from ui.counts import CountKeeper
 from ui.headlines import HeadlineModel, HeadlineView
 from ui.navigation import Navigator
 from ui.operations import ArchiveOps
+from ui.preferences import PreferencesDialog
 from ui.reading import ArticleReader
 from ui.search_bar import SearchBar, compose
 from ui.shortcuts import build_actions
@@ -34,7 +42,14 @@ from ui.status_bar import StatusLine
 from ui.sync_runner import SyncRunner
 from ui.tag_filter import FilterChoice, TagFilterModel, TagFilterView
 from ui.tasks import TaskRunner
-from ui.window_state import DEFAULT_SIZE, ArchiveView, UserSettings, load_archive_view
+from ui.theme import Themes
+from ui.window_state import (
+    DEFAULT_SIZE,
+    ArchiveView,
+    Preferences,
+    UserSettings,
+    load_archive_view,
+)
 
 EMPTY_HINTS = ("Import files or folders: Ctrl+O, or drop them on this window",
                "Subscribe to a feed: Ctrl+N", "Save a web page: File ▸ Save a web page…")
@@ -53,7 +68,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, archive: Archive, settings: QSettings, runner: TaskRunner | None = None,
                  *, screenshot: str | None = None, select: int | None = None,
-                 query: str | None = None) -> None:
+                 query: str | None = None, theme: str | None = None) -> None:
         super().__init__()
         self.archive = archive
         self.runner = runner or TaskRunner(self)
@@ -72,7 +87,6 @@ class MainWindow(QMainWindow):
         self.status = StatusLine(self.statusBar())
         self.runner.error_reported.connect(self.status.show_error)
         self.reader = ArticleReader(self.ops, self.article_view, self,
-                                    mark_read_on_open=self.user.mark_read_on_open(),
                                     read_only=screenshot is not None)
         self.reader.article_opened.connect(self._article_opened)
         self.navigator = Navigator(self.headline_view, self.headline_model, self.reader,
@@ -92,6 +106,11 @@ class MainWindow(QMainWindow):
         self.ops.archive_changed.connect(self._archive_changed)
         self._build_actions()
         self._restore_layout()
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        self.themes = Themes(app)
+        self._session_theme = theme  # --theme: this session only, never saved
+        self.apply_preferences(self.user.preferences(), save=False)
         self.runner.read(lambda: (load_archive_view(archive), archive.watch()), self._start,
                          self.status.show_error)
 
@@ -155,12 +174,9 @@ class MainWindow(QMainWindow):
             "clear_search": self.clear_search, "zoom_in": self.article_view.zoom_in,
             "zoom_out": self.article_view.zoom_out,
             "shortcuts": lambda: setattr(self, "_shortcuts", dialogs.shortcuts_dialog(self)),
+            "preferences": self.show_preferences,
         }
-        self.commands, menus = build_actions(self, handlers)
-        mark = QAction("Mark articles read when opened", self, checkable=True)
-        mark.setChecked(self.reader.mark_read_on_open)
-        mark.toggled.connect(self._set_mark_read_on_open)
-        menus["&View"].addAction(mark)
+        self.commands, _menus = build_actions(self, handlers)
 
     def _restore_layout(self) -> None:
         geometry, splitter = self.user.geometry(), self.user.splitter()
@@ -172,9 +188,22 @@ class MainWindow(QMainWindow):
         self.article_view.zoom_changed.connect(self.user.set_zoom)
         self.tag_model.set_sort("count" if self.user.tag_sort() == "count" else "name")
 
-    def _set_mark_read_on_open(self, on: bool) -> None:
-        self.reader.mark_read_on_open = on
-        self.user.set_mark_read_on_open(on)
+    def show_preferences(self) -> None:
+        dialog = PreferencesDialog(self.user.preferences(), self)
+        dialog.changed.connect(self.apply_preferences)
+        dialog.show()
+        dialog.activateWindow()
+
+    def apply_preferences(self, preferences: Preferences, save: bool = True) -> None:
+        """Everything the Preferences dialog sets, at once and without a restart."""
+        if save:
+            self.user.save_preferences(preferences)
+        self.article_view.theme_override = self.themes.apply(
+            self._session_theme or preferences.theme)
+        self.article_view.typeface = preferences.typeface
+        self.reader.mark_read_on_open = preferences.mark_read_on_open
+        self.headline_view.set_snippets(preferences.snippets)
+        self.sync.schedule(0 if self._screenshot else preferences.sync_every_minutes)
 
     def _start(self, loaded: tuple[ArchiveView, ChangeWatch]) -> None:
         """The archive's remembered view has arrived: show it (``--select``/``--query``
@@ -188,6 +217,8 @@ class MainWindow(QMainWindow):
             view.article_id if query is None else None)
         self._loaded = True
         self.search_bar.set_text(query if query is not None else view.search)
+        if self.user.preferences().sync_at_start and not self._screenshot:
+            self.sync.start(automatic=True)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         for dialog in self.findChildren(QDialog):

@@ -31,6 +31,7 @@ COMMANDS: Sequence[Command] = (
     Command("add_source", "&File", "&Add source…", ("Ctrl+N",), "add a source"),
     Command("save_page", "&File", "&Save a web page…"),
     Command("sync", "&File", "&Sync now", ("R", "F5"), "sync now"),
+    Command("preferences", "&File", "&Preferences…", ("Ctrl+,",), "preferences"),
     Command("quit", "&File", "&Quit", ("Ctrl+Q",), "quit"),
     Command("next", "&Article", "&Next", ("J",), "next article"),
     Command("previous", "&Article", "&Previous", ("K",), "previous article"),
@@ -59,7 +60,8 @@ def key_label(key: str) -> str:
 #: The sheet's order: reading first, the rarer commands after.
 SHEET_ORDER = ("next", "previous", "next_unread", "previous_unread", "open_in_browser",
                "bookmark", "toggle_read", "edit_tags", "delete", "search", "clear_search",
-               "sync", "zoom_in", "zoom_out", "import_files", "add_source", "shortcuts", "quit")
+               "sync", "zoom_in", "zoom_out", "import_files", "add_source", "preferences",
+               "shortcuts", "quit")
 
 
 def cheat_sheet() -> list[tuple[str, str]]:

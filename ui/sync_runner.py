@@ -12,7 +12,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTime, QTimer, Signal, Slot
 
 from reader import operations
 from reader.records import Changes
@@ -54,14 +54,27 @@ class SyncRunner(QObject):
         self._flush.timeout.connect(self._broadcast_pending)
         self._progressed.connect(self._on_progress)
         status.cancel_requested.connect(self.cancel)
+        self._every = QTimer(self)
+        self._every.timeout.connect(lambda: self.start(automatic=True))
 
     @property
     def running(self) -> bool:
         return self._cancel is not None
 
-    def start(self, source_ids: Sequence[int] | None = None) -> None:
+    def schedule(self, minutes: int) -> None:
+        """Sync every ``minutes`` from now on (0: only when asked)."""
+        if minutes <= 0:
+            self._every.stop()
+        elif self._every.interval() != minutes * 60_000 or not self._every.isActive():
+            self._every.start(minutes * 60_000)
+
+    def start(self, source_ids: Sequence[int] | None = None, *, automatic: bool = False,
+              ) -> None:
+        """Sync now. ``automatic`` (the timer, start-up) stays quiet about being busy, and
+        when nothing could be reached says so in one line — offline is not an error."""
         if self._cancel is not None:
-            self._status.show_message("A sync is already running")
+            if not automatic:
+                self._status.show_message("A sync is already running")
             return
         cancel = threading.Event()
         self._cancel = cancel
@@ -75,7 +88,13 @@ class SyncRunner(QObject):
             self._drop_pending()  # the whole sync's changes were just broadcast
             self._cancel = None
             self._status.sync_ended()
-            self._status.show_message(sync_summary(reports))
+            if automatic and reports and all(r.status == "failed" for r in reports):
+                when = QTime.currentTime().addMSecs(self._every.interval())
+                again = f"; next try at {when.toString('HH:mm')}" if self._every.isActive() \
+                    else ""
+                self._status.show_message(f"Could not reach any source (offline?){again}")
+            else:
+                self._status.show_message(sync_summary(reports))
 
         def failed(error: BaseException) -> None:
             self._broadcast_pending()

@@ -9,6 +9,7 @@ leave no trace (``--screenshot``) reads both and writes neither.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 
@@ -16,6 +17,7 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from reader.archive import Archive
 from ui.tag_filter import FilterChoice
+from ui.theme import THEMES
 
 DEFAULT_SIZE = (1280, 800)
 
@@ -53,6 +55,27 @@ def load_archive_view(archive: Archive) -> ArchiveView:
     return ArchiveView.from_stored(archive.view_state())
 
 
+#: The longest sync interval on offer: a day.
+MAX_SYNC_MINUTES = 24 * 60
+
+
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    """What the Preferences dialog sets (all per person, for every archive)."""
+
+    theme: str = "system"
+    typeface: str = "serif"
+    mark_read_on_open: bool = True
+    snippets: bool = True
+    #: 0: only when asked (r).
+    sync_every_minutes: int = 30
+    sync_at_start: bool = False
+
+
+def _one_of(value: str, allowed: tuple[str, ...], default: str) -> str:
+    return value if value in allowed else default
+
+
 class UserSettings:
     """The person's settings; ``persist=False`` reads them and never writes."""
 
@@ -81,11 +104,26 @@ class UserSettings:
     def set_zoom(self, steps: int) -> None:
         self._set("zoom", steps)
 
-    def mark_read_on_open(self) -> bool:
-        return bool(self._settings.value("mark_read_on_open", True, type=bool))
+    def preferences(self) -> Preferences:
+        """The Preferences dialog's settings; damaged values fall back to the defaults."""
+        value, default = self._settings.value, Preferences()
+        try:
+            every = int(str(value("sync_every_minutes", default.sync_every_minutes)))
+        except ValueError:
+            every = default.sync_every_minutes
+        return Preferences(
+            theme=_one_of(str(value("theme", default.theme)), THEMES, default.theme),
+            typeface=_one_of(str(value("typeface", default.typeface)), ("serif", "sans"),
+                             default.typeface),
+            mark_read_on_open=bool(value("mark_read_on_open", default.mark_read_on_open,
+                                         type=bool)),
+            snippets=bool(value("snippets", default.snippets, type=bool)),
+            sync_every_minutes=min(max(every, 0), MAX_SYNC_MINUTES),
+            sync_at_start=bool(value("sync_at_start", default.sync_at_start, type=bool)))
 
-    def set_mark_read_on_open(self, on: bool) -> None:
-        self._set("mark_read_on_open", on)
+    def save_preferences(self, preferences: Preferences) -> None:
+        for key, value in dataclasses.asdict(preferences).items():
+            self._set(key, value)
 
     def tag_sort(self) -> str:
         value = str(self._settings.value("tag_sort", "name"))

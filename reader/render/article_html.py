@@ -232,8 +232,10 @@ def qt_body(body_html: str) -> str:
 # --- the document -----------------------------------------------------------------------------
 
 
-def _style(theme: Theme, base_pt: float) -> str:
-    """The style sheet; sizes scale with ``base_pt`` so zooming keeps the proportions."""
+def _style(theme: Theme, base_pt: float, typeface: str = "serif") -> str:
+    """The style sheet; sizes scale with ``base_pt`` so zooming keeps the proportions.
+    ``typeface`` "sans" sets the text (and the title) in the sans-serif stack."""
+    text_fonts = SANS_FONTS if typeface == "sans" else SERIF_FONTS
 
     def pt(factor: float) -> str:
         return f"{base_pt * factor:.2f}pt"
@@ -244,7 +246,7 @@ def _style(theme: Theme, base_pt: float) -> str:
 
     t = theme
     return f"""
-body {{ font-family: {SERIF_FONTS}; font-size: {pt(1)}; color: {t.text};
+body {{ font-family: {text_fonts}; font-size: {pt(1)}; color: {t.text};
        background-color: {t.background}; }}
 p {{ margin-top: 0px; margin-bottom: {px(0.9)}; line-height: 150%; }}
 a {{ color: {t.accent}; }}
@@ -254,7 +256,7 @@ h1 {{ font-size: x-large; margin-top: {px(1.4)}; }}
 h2 {{ font-size: large; margin-top: {px(1.3)}; }}
 h3 {{ font-size: medium; margin-top: {px(1.2)}; }}
 h4, h5, h6 {{ font-size: medium; margin-top: {px(1)}; }}
-h1.title {{ font-family: {SERIF_FONTS}; font-size: xx-large; font-weight: 700;
+h1.title {{ font-family: {text_fonts}; font-size: xx-large; font-weight: 700;
        line-height: 118%; margin-top: 0px; margin-bottom: {px(0.35)}; }}
 p.subtitle {{ font-size: {pt(1.22)}; color: {t.muted}; line-height: 135%;
        margin-bottom: {px(0.7)}; }}
@@ -340,7 +342,7 @@ def _related(links: tuple[RelatedLink, ...], now: datetime | None) -> str:
 
 
 def article_document(article: Article, *, theme: Theme = LIGHT, base_font_pt: float = 11.0,
-                     now: datetime | None = None) -> str:
+                     now: datetime | None = None, typeface: str = "serif") -> str:
     """The whole page for ``article``: header, tag chips, body, related links.
 
     Every text field is escaped; only ``article.body_html`` (already sanitized by the archive)
@@ -370,7 +372,7 @@ def article_document(article: Article, *, theme: Theme = LIGHT, base_font_pt: fl
     return (
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
         f"<title>{_text(article.title)}</title>\n"
-        f"<style>{_style(theme, base_font_pt)}</style></head>\n<body>\n"
+        f"<style>{_style(theme, base_font_pt, typeface)}</style></head>\n<body>\n"
         + "\n".join(header)
         + "\n<hr>\n<div class=\"article-body\">\n"
         + qt_body(body.body_html)
