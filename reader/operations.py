@@ -50,6 +50,13 @@ def tag(archive: Archive, article_id: int, names: Sequence[str]) -> Changes:
     return _tagged(article_id, archive.tag(article_id, names))
 
 
+def tag_many(archive: Archive, article_ids: Sequence[int], names: Sequence[str]) -> Changes:
+    """Add tags to every one of several articles (one transaction)."""
+    changed = archive.tag_articles(article_ids, names)
+    return Changes(articles=frozenset(changed), counts=True, tags=True) if changed \
+        else NO_CHANGES
+
+
 def untag(archive: Archive, article_id: int, names: Sequence[str]) -> Changes:
     """Remove tags; no changes if the article had none of them."""
     return _tagged(article_id, archive.untag(article_id, names))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from windows import Make, demo_path, demo_template, make_window, settings_path  # noqa: F401
@@ -128,3 +129,69 @@ def test_an_automatic_sync_offline_says_so_in_one_quiet_line(
     text = window.status.text.text()
     assert text.startswith("Could not reach any source (offline?); next try at")
     assert "color" not in window.status.text.styleSheet()  # not shown as an error
+
+
+def test_space_reads_on_then_opens_the_next_unread(make_window: Make, tmp_path: Path,
+                                                    qtbot: QtBot) -> None:
+    from drafts import make_draft
+
+    from reader.archive import Archive
+
+    path = tmp_path / "long.db"
+    body = "".join(f"<p>Paragraph {n} of a long read, with words enough.</p>" for n in range(80))
+    with Archive.open(path) as archive:
+        archive.store([make_draft(n, body=body) for n in range(3)])
+    window = make_window(path)
+    window.step_article(1)
+    first = window.headline_model.headline(0).id
+    qtbot.waitUntil(lambda: window.article_view.current_article_id == first, timeout=5000)
+    bar = window.article_view.verticalScrollBar()
+    assert bar.maximum() > 0
+    presses = 0
+    while bar.value() < bar.maximum():
+        before = bar.value()
+        qtbot.keyClick(window.headline_view, Qt.Key.Key_Space)
+        assert bar.value() > before
+        presses += 1
+        assert presses < 50
+    assert window.article_view.current_article_id == first
+    qtbot.keyClick(window.headline_view, Qt.Key.Key_Space, Qt.KeyboardModifier.ShiftModifier)
+    assert bar.value() < bar.maximum()
+    while bar.value() < bar.maximum():
+        qtbot.keyClick(window.headline_view, Qt.Key.Key_Space)
+    qtbot.keyClick(window.headline_view, Qt.Key.Key_Space)  # at the end: the next unread
+    second = window.headline_model.headline(1).id
+    qtbot.waitUntil(lambda: window.article_view.current_article_id == second, timeout=5000)
+
+
+def test_several_selected_are_read_bookmarked_tagged_and_deleted_together(
+        make_window: Make, demo_path: Path, qtbot: QtBot,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui import dialogs
+
+    window = make_window(demo_path)
+    qtbot.keyClick(window.headline_view, Qt.Key.Key_J)
+    first = window.headline_model.headline(0).id
+    qtbot.waitUntil(lambda: window.article_view.current_article_id == first, timeout=5000)
+    idle(qtbot, window)
+    for _ in range(2):
+        qtbot.keyClick(window.headline_view, Qt.Key.Key_J, Qt.KeyboardModifier.ShiftModifier)
+    chosen = [headline.id for headline in window.navigator.selected()]
+    assert len(chosen) == 3 and window.article_view.current_article_id == first
+    archive = window.archive
+
+    qtbot.keyClick(window.headline_view, Qt.Key.Key_B)
+    qtbot.waitUntil(lambda: all(archive.article(i).bookmarked for i in chosen), timeout=5000)
+    qtbot.keyClick(window.headline_view, Qt.Key.Key_M)  # some unread: all read
+    qtbot.waitUntil(lambda: all(archive.article(i).read for i in chosen), timeout=5000)
+    idle(qtbot, window)
+    qtbot.keyClick(window.headline_view, Qt.Key.Key_M)  # all read now: all unread
+    qtbot.waitUntil(lambda: not any(archive.article(i).read for i in chosen), timeout=5000)
+    monkeypatch.setattr(dialogs, "ask_tags_to_add", lambda _parent, count: ["Batch"])
+    qtbot.keyClick(window.headline_view, Qt.Key.Key_T)
+    qtbot.waitUntil(lambda: all("Batch" in archive.article(i).tags for i in chosen),
+                    timeout=5000)
+    monkeypatch.setattr(dialogs, "confirm_delete_many", lambda _parent, count: count == 3)
+    qtbot.keyClick(window.headline_view, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: window.headline_model.rowCount() == 12 - 3, timeout=5000)
+    assert archive.totals().articles == 9

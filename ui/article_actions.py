@@ -1,7 +1,9 @@
-"""What the reader does to the article on screen, and to tags: each is one operation.
+"""What the reader does to the article on screen — or to every selected one — and to tags:
+each is one operation, one transaction however many articles it touches.
 
 The pane's copy of the article takes the new read or bookmark state at once, so pressing m
-or b twice in quick succession toggles twice, before the archive's answer is back.
+or b twice in quick succession toggles twice, before the archive's answer is back. With
+several selected, m and b make them all alike: read (bookmarked) unless all already are.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
-from reader.records import Changes
+from reader.records import Changes, Headline
 from ui import dialogs
 from ui.article_view import ArticleView
 from ui.operations import ArchiveOps
@@ -23,8 +25,10 @@ from ui.tag_filter import TagFilterModel
 
 class ArticleActions(QObject):
     def __init__(self, ops: ArchiveOps, reader: ArticleReader, view: ArticleView,
-                 status: StatusLine, tags: TagFilterModel, window: QWidget) -> None:
+                 status: StatusLine, tags: TagFilterModel, window: QWidget,
+                 selection: Callable[[], list[Headline]]) -> None:
         super().__init__(window)
+        self._selection = selection
         self._ops = ops
         self._reader = reader
         self._view = view
@@ -32,13 +36,31 @@ class ArticleActions(QObject):
         self._tags = tags
         self._window = window
 
+    def _several(self) -> list[Headline]:
+        chosen = self._selection()
+        return chosen if len(chosen) > 1 else []
+
     def toggle_read(self) -> None:
+        several = self._several()
+        if several:
+            read = any(not headline.read for headline in several)
+            self._ops.mark_read([headline.id for headline in several], read)
+            self._status.show_message(f"Marked {len(several)} articles "
+                                      + ("read" if read else "unread"))
+            return
         article = self._reader.current
         if article is not None:
             self._view.replace_article(dataclasses.replace(article, read=not article.read))
             self._ops.mark_read([article.id], not article.read)
 
     def toggle_bookmark(self) -> None:
+        several = self._several()
+        if several:
+            wanted = any(not headline.bookmarked for headline in several)
+            self._ops.bookmark([headline.id for headline in several], wanted)
+            self._status.show_message(f"{'Bookmarked' if wanted else 'Removed the bookmark of'} "
+                                      f"{len(several)} articles")
+            return
         article = self._reader.current
         if article is None:
             return
@@ -48,12 +70,24 @@ class ArticleActions(QObject):
             "Bookmarked" if wanted else "Bookmark removed"))
 
     def delete(self, deleted: Callable[[Changes], None]) -> None:
-        """Ask, then delete the article on screen; ``deleted`` runs once it is gone."""
+        """Ask, then delete the selected articles (or the one on screen); ``deleted`` runs
+        once they are gone."""
+        several = self._several()
+        if several:
+            if dialogs.confirm_delete_many(self._window, len(several)):
+                self._ops.delete([headline.id for headline in several], deleted)
+            return
         article = self._reader.current
         if article is not None and dialogs.confirm_delete(self._window, article):
             self._ops.delete([article.id], deleted)
 
     def edit_tags(self) -> None:
+        several = self._several()
+        if several:
+            names = dialogs.ask_tags_to_add(self._window, len(several))
+            if names:
+                self._ops.tag_many([headline.id for headline in several], names)
+            return
         article = self._reader.current
         wanted = None if article is None else dialogs.ask_tags(self._window, article)
         if article is not None and wanted is not None:

@@ -166,6 +166,17 @@ class ArticleView(QTextBrowser):
                 selections.append(selection)
         self.setExtraSelections(selections)
 
+    def page(self, step: int) -> bool:
+        """Scroll a screenful down (``step`` 1) or up (-1), keeping a few lines of context;
+        False when already at that end (the reader's "next" is then the next article)."""
+        bar = self.verticalScrollBar()
+        at_end = bar.value() >= bar.maximum() if step > 0 else bar.value() <= bar.minimum()
+        if at_end:
+            return False
+        overlap = self.fontMetrics().height() * 2
+        bar.setValue(bar.value() + step * max(bar.pageStep() - overlap, overlap))
+        return True
+
     def replace_article(self, article: Article) -> None:
         """Take a newer copy of the article on screen whose change the page does not show
         (its read state), without rendering it again."""

@@ -37,6 +37,14 @@ def ask_tags(parent: QWidget, article: Article) -> list[str] | None:
     return [name.strip() for name in text.split(",") if name.strip()]
 
 
+def ask_tags_to_add(parent: QWidget, count: int) -> list[str] | None:
+    """Tags to add to ``count`` selected articles (their other tags stay)."""
+    text = ask_text(parent, "Add tags", f"Tags to add to {count} articles, separated by commas:")
+    if text is None:
+        return None
+    return [name.strip() for name in text.split(",") if name.strip()] or None
+
+
 def ask_rename(parent: QWidget, name: str) -> str | None:
     new = ask_text(parent, "Rename tag", f"New name for “{name}”:", name)
     return new if new is not None and new != name else None
@@ -52,6 +60,13 @@ def confirm_delete(parent: QWidget, article: Article) -> bool:
     answer = QMessageBox.question(
         parent, "Delete article",
         f"Delete “{article.title}”? It will not be imported or synced again.")
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def confirm_delete_many(parent: QWidget, count: int) -> bool:
+    answer = QMessageBox.question(
+        parent, "Delete articles",
+        f"Delete these {count} articles? They will not be imported or synced again.")
     return answer == QMessageBox.StandardButton.Yes
 
 

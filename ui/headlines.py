@@ -437,7 +437,8 @@ class HeadlineView(QListView):
         self.setModel(model)
         self.setItemDelegate(HeadlineDelegate(self))
         self.setUniformItemSizes(True)
-        self.setSelectionMode(QListView.SelectionMode.SingleSelection)
+        # Shift/Ctrl-click and Shift+j/k select several for the bulk actions (b, m, t, Del).
+        self.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
         self.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setMinimumWidth(260)

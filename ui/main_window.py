@@ -99,7 +99,8 @@ class MainWindow(QMainWindow):
         self.sync = SyncRunner(self.ops, self.status, self)
         self.adder = Adder(self.ops, self.status, self.sync, self)
         self.article_actions = ArticleActions(self.ops, self.reader, self.article_view,
-                                              self.status, self.tag_model, self)
+                                              self.status, self.tag_model, self,
+                                              self.navigator.selected)
         self.counts = CountKeeper(archive, self.runner, self.tag_view, self.tag_model,
                                   self.status)
         self.watcher = ChangeWatcher(self.ops, parent=self)
@@ -164,6 +165,10 @@ class MainWindow(QMainWindow):
                 dialogs.ask_text(self, "Save a web page", "Page address:"), page=True),
             "sync": self.sync.start, "quit": self.close,
             "next": lambda: self.step_article(1), "previous": lambda: self.step_article(-1),
+            "extend_next": lambda: self.navigator.extend(1),
+            "extend_previous": lambda: self.navigator.extend(-1),
+            "page_down": lambda: self.article_view.page(1) or self.step_unread(1),
+            "page_up": lambda: self.article_view.page(-1),
             "next_unread": lambda: self.step_unread(1),
             "previous_unread": lambda: self.step_unread(-1),
             "open_in_browser": self.open_in_browser,

@@ -7,7 +7,7 @@ from the search box — either opens nothing or opens quietly.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QObject
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject
 
 from reader.records import Headline
 from ui.headlines import HeadlineModel, HeadlineView
@@ -53,6 +53,30 @@ class Navigator(QObject):
         shown = self.reader.current
         if headline is not None and (shown is None or shown.id != headline.id):
             self.reader.open(headline.id, by_reader=not self._quiet)
+
+    def selected(self) -> list[Headline]:
+        """The selected headlines, in list order (the current one alone when none is)."""
+        rows = sorted(index.row() for index in self.headline_view.selectionModel().selectedRows())
+        chosen = [self.headline_model.headline(row) for row in rows]
+        found = [headline for headline in chosen if headline is not None]
+        current = self.current_headline()
+        return found or ([current] if current is not None else [])
+
+    def extend(self, step: int) -> None:
+        """Shift+j/k: take the next (or previous) row into the selection and make it current,
+        without opening it (the article on screen stays)."""
+        index = self.headline_view.currentIndex()
+        target = self.headline_model.index(index.row() + step) if index.isValid() else \
+            self.headline_model.index(0)
+        if not target.isValid():
+            return
+        self._ignore_current = True
+        try:
+            self.headline_view.selectionModel().setCurrentIndex(
+                target, QItemSelectionModel.SelectionFlag.Select
+                | QItemSelectionModel.SelectionFlag.Rows)
+        finally:
+            self._ignore_current = False
 
     def current_headline(self) -> Headline | None:
         index = self.headline_view.currentIndex()

@@ -76,6 +76,10 @@ class ArchiveOps(QObject):
         wanted = list(names)
         self._write(lambda: operations.set_tags(self.archive, article_id, wanted))
 
+    def tag_many(self, article_ids: Sequence[int], names: Sequence[str]) -> None:
+        ids, wanted = list(article_ids), list(names)
+        self._write(lambda: operations.tag_many(self.archive, ids, wanted))
+
     def rename_tag(self, old: str, new: str) -> None:
         self._write(lambda: operations.rename_tag(self.archive, old, new))
 

@@ -35,6 +35,13 @@ COMMANDS: Sequence[Command] = (
     Command("quit", "&File", "&Quit", ("Ctrl+Q",), "quit"),
     Command("next", "&Article", "&Next", ("J",), "next article"),
     Command("previous", "&Article", "&Previous", ("K",), "previous article"),
+    Command("extend_next", "&Article", "Select the next too", ("Shift+J",),
+            "select the next article too (then b, m, t or Del act on all selected)"),
+    Command("extend_previous", "&Article", "Select the previous too", ("Shift+K",),
+            "select the previous article too"),
+    Command("page_down", "&Article", "Scroll down, then next unread", ("Space",),
+            "scroll the article; at its end, the next unread"),
+    Command("page_up", "&Article", "Scroll up", ("Shift+Space",), "scroll the article back"),
     Command("next_unread", "&Article", "Next &unread", ("N",), "next unread article"),
     Command("previous_unread", "&Article", "Previous u&nread", ("P",),
             "previous unread article"),
@@ -54,14 +61,14 @@ COMMANDS: Sequence[Command] = (
 
 def key_label(key: str) -> str:
     """How a key is written on the sheet: letters as typed (j, not J)."""
-    return key.lower() if len(key) == 1 else key
+    return key.lower() if len(key) == 1 else key.replace("Space", "Space bar")
 
 
 #: The sheet's order: reading first, the rarer commands after.
-SHEET_ORDER = ("next", "previous", "next_unread", "previous_unread", "open_in_browser",
-               "bookmark", "toggle_read", "edit_tags", "delete", "search", "clear_search",
-               "sync", "zoom_in", "zoom_out", "import_files", "add_source", "preferences",
-               "shortcuts", "quit")
+SHEET_ORDER = ("next", "previous", "extend_next", "extend_previous", "page_down", "page_up",
+               "next_unread", "previous_unread", "open_in_browser", "bookmark", "toggle_read",
+               "edit_tags", "delete", "search", "clear_search", "sync", "zoom_in", "zoom_out",
+               "import_files", "add_source", "preferences", "shortcuts", "quit")
 
 
 def cheat_sheet() -> list[tuple[str, str]]:

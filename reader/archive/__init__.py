@@ -186,6 +186,14 @@ class Archive:
             articles.require(connection, [article_id])
             return tags.retag(connection, article_id, (), tags.clean_tag_names(names))
 
+    def tag_articles(self, article_ids: Sequence[int], names: Sequence[str]) -> list[int]:
+        """Add tags to several articles in one transaction; the ids that gained a tag."""
+        cleaned = tags.clean_tag_names(names)
+        with self.writing() as connection:
+            articles.require(connection, article_ids)
+            return [article_id for article_id in dict.fromkeys(article_ids)
+                    if tags.retag(connection, article_id, cleaned)]
+
     def set_tags(self, article_id: int, names: Sequence[str]) -> bool:
         """Give an article exactly these tags, in one transaction; False if it had them."""
         wanted = tags.clean_tag_names(names)
