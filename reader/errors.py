@@ -69,6 +69,18 @@ class TagNotFound(NotFound):
         self.name = name
 
 
+class SavedSearchNotFound(NotFound):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no saved search named {name!r}")
+        self.name = name
+
+
+class SavedSearchExists(ReaderError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"a saved search named {name!r} exists already")
+        self.name = name
+
+
 # --- the search language ----------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reader.archive import Archive
-from reader.records import NO_CHANGES, Changes, ImportResult, Outcome
+from reader.records import NO_CHANGES, Changes, ImportResult, Outcome, SavedSearch
 
 if TYPE_CHECKING:
     from reader.sync.fetch import Fetcher
@@ -72,6 +72,21 @@ def rename_tag(archive: Archive, old: str, new: str) -> Changes:
     stored, affected = archive.rename_tag(old, new)
     return Changes(articles=frozenset(affected), counts=True, tags=True,
                    renamed_tags=((old, stored),))
+
+
+def save_search(archive: Archive, name: str, query: str) -> Outcome[SavedSearch]:
+    return Outcome(archive.save_search(name, query), Changes(saved=True))
+
+
+def change_saved_search(archive: Archive, name: str, *, new_name: str | None = None,
+                        query: str | None = None) -> Outcome[SavedSearch]:
+    return Outcome(archive.change_saved_search(name, new_name=new_name, query=query),
+                   Changes(saved=True))
+
+
+def remove_saved_search(archive: Archive, name: str) -> Changes:
+    archive.remove_saved_search(name)
+    return Changes(saved=True)
 
 
 def import_paths(archive: Archive, paths: Iterable[str | Path],

@@ -69,6 +69,13 @@ class AuthorIs:
 
 
 @dataclass(frozen=True, slots=True)
+class SavedIs:
+    """``saved:NAME``: whatever the saved search of that name matches (the archive expands it)."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class FlagIs:
     flag: Flag
 
@@ -106,7 +113,8 @@ class Or:
             raise ValueError("Or needs at least two children")
 
 
-Node: TypeAlias = Word | Phrase | TagIs | SourceIs | AuthorIs | FlagIs | DateBound | Not | And | Or
+Node: TypeAlias = (Word | Phrase | TagIs | SourceIs | AuthorIs | SavedIs | FlagIs | DateBound
+                   | Not | And | Or)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,16 +185,18 @@ _FIELDS: dict[str, _FieldBuilder] = {
     "tag": lambda value, _: TagIs(value),
     "source": lambda value, _: SourceIs(value),
     "author": lambda value, _: AuthorIs(value),
+    "saved": lambda value, _: SavedIs(value),
     "is": _flag,
     "before": _before,
     "after": _after,
     "sort": _sort,
 }
 
-_NAME_FIELDS: dict[type[TagIs | SourceIs | AuthorIs], str] = {
+_NAME_FIELDS: dict[type[TagIs | SourceIs | AuthorIs | SavedIs], str] = {
     TagIs: "tag",
     SourceIs: "source",
     AuthorIs: "author",
+    SavedIs: "saved",
 }
 
 
@@ -478,7 +488,7 @@ def _format(node: Node) -> str:
             if not _has_text(text):
                 raise ValueError(f"no query text parses to {node!r}")
             return _quote(text)
-        case TagIs(name) | SourceIs(name) | AuthorIs(name):
+        case TagIs(name) | SourceIs(name) | AuthorIs(name) | SavedIs(name):
             return f"{_NAME_FIELDS[type(node)]}:{_value(name)}"
         case FlagIs(flag):
             return f"is:{flag}"

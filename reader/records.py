@@ -114,6 +114,14 @@ class TagCount:
 
 
 @dataclass(frozen=True, slots=True)
+class SavedSearch:
+    """A named query; ``query`` is its canonical text (``format_query``)."""
+
+    name: str
+    query: str
+
+
+@dataclass(frozen=True, slots=True)
 class SourceInfo:
     id: int
     kind: str
@@ -186,19 +194,22 @@ class Changes:
     tags: bool = False
     #: Sources changed (added, synced, renamed, a new error).
     sources: bool = False
+    #: Saved searches were added, renamed, changed or removed.
+    saved: bool = False
     #: (old, new) tag names, so a chosen tag can follow its rename.
     renamed_tags: tuple[tuple[str, str], ...] = ()
     external: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.articles or self.removed or self.added or self.counts or self.tags
-                    or self.sources or self.renamed_tags or self.external)
+                    or self.sources or self.saved or self.renamed_tags or self.external)
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(
             articles=self.articles | other.articles, removed=self.removed | other.removed,
             added=self.added or other.added, counts=self.counts or other.counts,
             tags=self.tags or other.tags, sources=self.sources or other.sources,
+            saved=self.saved or other.saved,
             renamed_tags=self.renamed_tags + other.renamed_tags,
             external=self.external or other.external)
 
@@ -209,8 +220,8 @@ class Changes:
 
     @property
     def touches_counts(self) -> bool:
-        return bool(self.counts or self.tags or self.sources or self.added or self.removed
-                    or self.external)
+        return bool(self.counts or self.tags or self.sources or self.saved or self.added
+                    or self.removed or self.external)
 
 
 NO_CHANGES = Changes()

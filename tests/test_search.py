@@ -216,3 +216,12 @@ def test_search_index_stays_consistent(library: Archive, tmp_path: Path) -> None
     library.check()
     assert titles(library, "fresh") == ["Niger junta seeks Russian ties"]
     assert titles(library, "ecowas") == []
+
+
+def test_a_filter_inside_a_group_is_never_dropped(archive: Archive) -> None:
+    """``(ferry tag:x) OR y`` once lost its tag: the group's words went to the full-text
+    index and the filter beside them was forgotten."""
+    archive.store([make_draft(1, title="Ferry one", tags=("x",)),
+                   make_draft(2, title="Ferry two"), make_draft(3, title="Harbour three")])
+    found = {row.title for row in archive.headlines("(ferry tag:x) OR harbour").rows}
+    assert found == {"Ferry one", "Harbour three"}

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.qt_log_level_fail("WARNING")
 ALL = FilterChoice("all")
 UNREAD = FilterChoice("unread")
 BOOKMARKED = FilterChoice("bookmarked")
-TAGS_ROW, SOURCES_ROW = 3, 4
+TAGS_ROW, SOURCES_ROW = 4, 5
 
 
 def tag(name: str, count: int, unread: int = 0) -> TagCount:
@@ -180,7 +180,7 @@ def test_model_passes_the_model_tester_through_every_change(
 def test_layout(qapp: QApplication) -> None:
     model = filled_model()
     top = [model.index(r, 0).data() for r in range(model.rowCount())]
-    assert top == ["All articles", "Unread", "Bookmarked", "Tags", "Sources"]
+    assert top == ["All articles", "Unread", "Bookmarked", "Saved searches", "Tags", "Sources"]
     assert children(model, TAGS_ROW) == ["Books", "climate", "East Africa", "Politics"]
     assert children(model, SOURCES_ROW) == ["BBC News", "The Guardian"]
     assert model.columnCount() == 1

@@ -283,7 +283,7 @@ def test_source_counts_follow_the_search(make_window: Make, demo_path: Path,
     window = make_window(demo_path)
     window.search_bar.set_text("ferry")
     idle(qtbot, window)
-    sources = window.tag_model.index(4, 0)
+    sources = window.tag_model.index(5, 0)  # the Sources header
     counts = [window.tag_model.index(row, 0, sources).data(COUNT_ROLE)
               for row in range(window.tag_model.rowCount(sources))]
     with Archive.open(demo_path) as archive:

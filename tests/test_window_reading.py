@@ -195,3 +195,43 @@ def test_several_selected_are_read_bookmarked_tagged_and_deleted_together(
     qtbot.keyClick(window.headline_view, Qt.Key.Key_Delete)
     qtbot.waitUntil(lambda: window.headline_model.rowCount() == 12 - 3, timeout=5000)
     assert archive.totals().articles == 9
+
+
+def test_a_saved_search_joins_the_left_pane_with_its_counts(
+        make_window: Make, demo_path: Path, qtbot: QtBot,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui import dialogs
+    from ui.tag_filter import COUNT_ROLE, UNREAD_ROLE, FilterChoice
+
+    window = make_window(demo_path)
+    with qtbot.waitSignal(window.headline_model.first_page_loaded, timeout=5000):
+        window.search_bar.set_text("ferry")
+    matches = window.headline_model.rowCount()
+    monkeypatch.setattr(dialogs, "ask_text", lambda *_args: "Ferries")
+    qtbot.keyClick(window.headline_view, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    chosen = FilterChoice("saved", "Ferries")
+    qtbot.waitUntil(lambda: window.tag_view.current_choice() == chosen, timeout=5000)
+    idle(qtbot, window)
+    assert window.search_bar.text() == ""  # the query lives in the saved search now
+    assert window.headline_model.rowCount() == matches
+    row = window.tag_model.index_for(chosen)
+    assert row.data(COUNT_ROLE) == matches and row.data(UNREAD_ROLE) == matches
+    assert [s.name for s in window.archive.saved_searches()] == ["Ferries"]
+
+    window.step_article(1)  # reading one lowers its unread count
+    qtbot.waitUntil(lambda: window.tag_model.index_for(chosen).data(UNREAD_ROLE)
+                    == matches - 1, timeout=5000)
+
+    monkeypatch.setattr(dialogs, "ask_text", lambda *_args: "Boats")
+    window.saved.act("rename", "Ferries")
+    renamed = FilterChoice("saved", "Boats")
+    qtbot.waitUntil(lambda: window.tag_view.current_choice() == renamed, timeout=5000)
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *_args: QMessageBox.StandardButton.Yes)
+    window.saved.act("delete", "Boats")
+    qtbot.waitUntil(lambda: window.tag_view.current_choice() == FilterChoice("all"),
+                    timeout=5000)
+    assert window.archive.saved_searches() == []
+    assert window.headline_model.rowCount() == 12

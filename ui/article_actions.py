@@ -11,7 +11,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QWidget
 
 from reader.records import Changes, Headline
@@ -39,6 +40,13 @@ class ArticleActions(QObject):
     def _several(self) -> list[Headline]:
         chosen = self._selection()
         return chosen if len(chosen) > 1 else []
+
+    def open_in_browser(self) -> None:
+        article = self._reader.current
+        if article is not None and article.url:
+            QDesktopServices.openUrl(QUrl(article.url))
+        elif article is not None:
+            self._status.show_message("This article has no web address")
 
     def toggle_read(self) -> None:
         several = self._several()

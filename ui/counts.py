@@ -6,14 +6,16 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 
 from reader.archive import Archive
+from reader.errors import ReaderError
 from reader.query import Query
-from reader.records import ArchiveTotals, SourceInfo, TagCount
+from reader.records import ArchiveTotals, SavedSearch, SourceInfo, TagCount
 from ui.search_bar import compose
 from ui.status_bar import StatusLine
 from ui.tag_filter import FilterChoice, TagFilterModel, TagFilterView
 from ui.tasks import TaskRunner
 
-Counts = tuple[ArchiveTotals, list[TagCount], list[SourceInfo], ArchiveTotals]
+Counts = tuple[ArchiveTotals, list[TagCount], list[SourceInfo], ArchiveTotals,
+               list[tuple[SavedSearch, TagCount]]]
 
 
 class CountKeeper(QObject):
@@ -29,6 +31,8 @@ class CountKeeper(QObject):
         #: A choice to select once the list holds it (the one remembered from last time,
         #: or a tag that was just renamed).
         self.restore: FilterChoice | None = None
+        #: The saved searches' queries by name, as of the last count.
+        self.saved_queries: dict[str, str] = {}
 
     def refresh(self, choice: FilterChoice, search: Query) -> None:
         self._generation += 1
@@ -37,20 +41,32 @@ class CountKeeper(QObject):
         archive = self._archive
 
         def work() -> Counts:
+            saved = []
+            for entry in archive.saved_searches():
+                within, _none = compose(FilterChoice("saved", entry.name), search)
+                try:
+                    counted = archive.search_totals(within)
+                except ReaderError:  # one that no longer parses, or names a gone search
+                    counted = ArchiveTotals(0, 0, 0)
+                saved.append((entry, TagCount(entry.name, counted.articles, counted.unread)))
+            try:
+                listed = archive.search_totals(shown, source_id=source_id)
+            except ReaderError:  # the chosen saved search was just renamed or deleted
+                listed = ArchiveTotals(0, 0, 0)
             return (archive.search_totals(search), archive.tag_counts(search),
-                    archive.source_counts(search),
-                    archive.search_totals(shown, source_id=source_id))
+                    archive.source_counts(search), listed, saved)
 
         def done(result: Counts) -> None:
             if generation != self._generation:
                 return
-            totals, tags, sources, listed = result
+            totals, tags, sources, listed, saved = result
             if choice.kind == "tag" and search.root is not None and \
                     all(tag.name != choice.value for tag in tags):
                 # The chosen tag has no match for this search: it stays, at 0, rather than
                 # vanishing and dropping the reader back to "All articles".
                 tags = [*tags, TagCount(str(choice.value), 0, 0)]
-            self._model.set_contents(totals, tags, sources)
+            self.saved_queries = {entry.name: entry.query for entry, _count in saved}
+            self._model.set_contents(totals, tags, sources, [count for _entry, count in saved])
             restore, self.restore = self.restore, None
             if restore is not None and restore.kind != "all":
                 self._view.select(restore)

@@ -9,9 +9,8 @@ writes — keeping its selection and scroll position. Nothing here reads the arc
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -36,6 +35,7 @@ from ui.navigation import Navigator
 from ui.operations import ArchiveOps
 from ui.preferences import PreferencesDialog
 from ui.reading import ArticleReader
+from ui.saved_searches import SavedSearchActions
 from ui.search_bar import SearchBar, compose
 from ui.shortcuts import build_actions
 from ui.status_bar import StatusLine
@@ -103,6 +103,9 @@ class MainWindow(QMainWindow):
                                               self.navigator.selected)
         self.counts = CountKeeper(archive, self.runner, self.tag_view, self.tag_model,
                                   self.status)
+        self.saved = SavedSearchActions(self.ops, self.status, self, lambda: self._choice,
+                                        self._choose, lambda: self.counts.saved_queries)
+        self.tag_view.saved_requested.connect(self.saved.act)
         self.watcher = ChangeWatcher(self.ops, parent=self)
         self.ops.archive_changed.connect(self._archive_changed)
         self._build_actions()
@@ -125,11 +128,12 @@ class MainWindow(QMainWindow):
         self.tag_view.merge_requested.connect(lambda name: self.article_actions.merge_tag(name))
         self.tag_view.sort_changed.connect(self.user.set_tag_sort)
 
-        self.headline_model = HeadlineModel(self.archive, self._run_read, self)
+        self.headline_model = HeadlineModel(self.archive, self.runner.read, self)
         self.headline_model.first_page_loaded.connect(self._first_page_loaded)
         self.headline_model.failed.connect(lambda error: self.status.show_error(error))
         self.headline_view = HeadlineView(self.headline_model)
-        self.headline_view.activated.connect(lambda _index: self.open_in_browser())
+        self.headline_view.activated.connect(
+            lambda _index: self.article_actions.open_in_browser())
 
         self.search_bar = SearchBar()
         self.search_bar.search_changed.connect(lambda _query: self._show_list())
@@ -171,7 +175,7 @@ class MainWindow(QMainWindow):
             "page_up": lambda: self.article_view.page(-1),
             "next_unread": lambda: self.step_unread(1),
             "previous_unread": lambda: self.step_unread(-1),
-            "open_in_browser": self.open_in_browser,
+            "open_in_browser": self.article_actions.open_in_browser,
             "bookmark": self.article_actions.toggle_bookmark,
             "toggle_read": self.article_actions.toggle_read,
             "edit_tags": self.article_actions.edit_tags,
@@ -180,6 +184,8 @@ class MainWindow(QMainWindow):
             "zoom_out": self.article_view.zoom_out,
             "shortcuts": lambda: setattr(self, "_shortcuts", dialogs.shortcuts_dialog(self)),
             "preferences": self.show_preferences,
+            "save_search": lambda: self.saved.save(compose(self._choice,
+                                                           self.search_bar.query)[0]),
         }
         self.commands, _menus = build_actions(self, handlers)
 
@@ -194,10 +200,7 @@ class MainWindow(QMainWindow):
         self.tag_model.set_sort("count" if self.user.tag_sort() == "count" else "name")
 
     def show_preferences(self) -> None:
-        dialog = PreferencesDialog(self.user.preferences(), self)
-        dialog.changed.connect(self.apply_preferences)
-        dialog.show()
-        dialog.activateWindow()
+        PreferencesDialog.open_for(self.user.preferences(), self.apply_preferences, self)
 
     def apply_preferences(self, preferences: Preferences, save: bool = True) -> None:
         """Everything the Preferences dialog sets, at once and without a restart."""
@@ -241,10 +244,6 @@ class MainWindow(QMainWindow):
 
     # --- the list and its counts ----------------------------------------------------------------
 
-    def _run_read(self, work: Callable[[], Any], done: Callable[[Any], None],
-                  failed: Callable[[BaseException], None]) -> None:
-        self.runner.read(work, done, failed)
-
     def _show_list(self) -> None:
         query, source_id = compose(self._choice, self.search_bar.query)
         self.headline_model.set_search(query, source_id)
@@ -258,6 +257,16 @@ class MainWindow(QMainWindow):
         if isinstance(choice, FilterChoice) and choice != self._choice:
             self._choice = choice
             self._show_list()
+
+    def _choose(self, choice: FilterChoice) -> None:
+        """Pick ``choice`` in the left pane once it lists it (a saved search just made)."""
+        self.counts.restore = choice
+        if choice.kind == "saved" and self.search_bar.text():
+            self.search_bar.box.clear()  # its query is in the saved search now
+            self.search_bar.apply()
+        elif choice == self._choice:
+            self._show_list()  # the same saved search, with a new query
+        self.refresh_counts()
 
     def clear_search(self) -> None:
         self.search_bar.clear()
@@ -315,13 +324,6 @@ class MainWindow(QMainWindow):
     def open_article(self, article_id: int) -> None:
         """Open an article the reader asked for by id (a related link, ``--select``)."""
         self.reader.open(article_id, by_reader=True)
-
-    def open_in_browser(self) -> None:
-        article = self.reader.current
-        if article is not None and article.url:
-            QDesktopServices.openUrl(QUrl(article.url))
-        elif article is not None:
-            self.status.show_message("This article has no web address")
 
     def delete_current(self) -> None:
         row = self.headline_view.currentIndex().row()

@@ -83,6 +83,17 @@ class ArchiveOps(QObject):
     def rename_tag(self, old: str, new: str) -> None:
         self._write(lambda: operations.rename_tag(self.archive, old, new))
 
+    def save_search(self, name: str, query: str, done: Callable[[Any], None]) -> None:
+        self.long(lambda: operations.save_search(self.archive, name, query), done)
+
+    def change_saved_search(self, name: str, done: Callable[[Any], None], *,
+                            new_name: str | None = None, query: str | None = None) -> None:
+        self.long(lambda: operations.change_saved_search(self.archive, name, new_name=new_name,
+                                                         query=query), done)
+
+    def remove_saved_search(self, name: str) -> None:
+        self._write(lambda: operations.remove_saved_search(self.archive, name))
+
     def import_paths(self, paths: Sequence[str],
                      done: Callable[[list[ImportResult]], None]) -> None:
         chosen = list(paths)

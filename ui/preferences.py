@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -68,6 +69,16 @@ class PreferencesDialog(QDialog):
         for box in (self.mark_read, self.snippets, self.sync_at_start):
             box.toggled.connect(self._edited)
         self.sync_every.valueChanged.connect(self._edited)
+
+    @classmethod
+    def open_for(cls, preferences: Preferences, apply: Callable[[Preferences], None],
+             parent: QWidget) -> PreferencesDialog:
+        """Show the dialog (non-modal, owned by ``parent``); ``apply`` hears every change."""
+        dialog = cls(preferences, parent)
+        dialog.changed.connect(apply)
+        dialog.show()
+        dialog.activateWindow()
+        return dialog
 
     @property
     def preferences(self) -> Preferences:

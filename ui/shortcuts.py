@@ -53,6 +53,8 @@ COMMANDS: Sequence[Command] = (
     Command("delete", "&Article", "&Delete", ("Del",), "delete the article"),
     Command("search", "&View", "&Search", ("/", "Ctrl+F"), "search"),
     Command("clear_search", "&View", "&Clear search", ("Esc",), "clear the search"),
+    Command("save_search", "&View", "Save the &search…", ("Ctrl+S",),
+            "save the search (it joins the left pane)"),
     Command("zoom_in", "&View", "&Larger text", ("Ctrl++", "Ctrl+="), "larger text"),
     Command("zoom_out", "&View", "S&maller text", ("Ctrl+-",), "smaller text"),
     Command("shortcuts", "&Help", "&Keyboard shortcuts", ("?",), "this list"),
@@ -67,8 +69,9 @@ def key_label(key: str) -> str:
 #: The sheet's order: reading first, the rarer commands after.
 SHEET_ORDER = ("next", "previous", "extend_next", "extend_previous", "page_down", "page_up",
                "next_unread", "previous_unread", "open_in_browser", "bookmark", "toggle_read",
-               "edit_tags", "delete", "search", "clear_search", "sync", "zoom_in", "zoom_out",
-               "import_files", "add_source", "preferences", "shortcuts", "quit")
+               "edit_tags", "delete", "search", "clear_search", "save_search", "sync",
+               "zoom_in", "zoom_out", "import_files", "add_source", "preferences", "shortcuts",
+               "quit")
 
 
 def cheat_sheet() -> list[tuple[str, str]]:

@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 
 from reader.records import ArchiveTotals, SourceInfo, TagCount
 
-ChoiceKind: TypeAlias = Literal["all", "unread", "bookmarked", "tag", "source"]
+ChoiceKind: TypeAlias = Literal["all", "unread", "bookmarked", "saved", "tag", "source"]
 SortOrder: TypeAlias = Literal["name", "count"]
 
 _KINDS: frozenset[str] = frozenset(get_args(ChoiceKind))
@@ -76,9 +76,9 @@ class FilterChoice:
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
             raise ValueError(f"unknown filter kind {self.kind!r}")
-        if self.kind == "tag":
+        if self.kind in ("tag", "saved"):
             if not isinstance(self.value, str) or not self.value:
-                raise ValueError("a tag choice needs the tag name")
+                raise ValueError(f"a {self.kind} choice needs its name")
         elif self.kind == "source":
             if not isinstance(self.value, int) or isinstance(self.value, bool):
                 raise ValueError("a source choice needs the source id")
@@ -97,6 +97,8 @@ class FilterChoice:
                 return "Bookmarked"
             case "tag":
                 return f"Tag: {self.value}"
+            case "saved":
+                return f"Saved search: {self.value}"
             case _:
                 return f"Source {self.value}"
 
@@ -112,10 +114,10 @@ class FilterChoice:
                 return "is:unread"
             case "bookmarked":
                 return "is:bookmarked"
-            case "tag":
+            case "tag" | "saved":
                 assert isinstance(self.value, str)
                 escaped = self.value.replace("\\", "\\\\").replace('"', '\\"')
-                return f'tag:"{escaped}"'
+                return f'{self.kind}:"{escaped}"'
             case _:
                 return ""
 
@@ -123,12 +125,13 @@ class FilterChoice:
 ALL_ARTICLES = FilterChoice("all")
 
 # Top-level rows, in order. Children carry their section's id as internalId; top-level rows 0.
-_ROW_ALL, _ROW_UNREAD, _ROW_BOOKMARKED, _ROW_TAGS, _ROW_SOURCES = range(5)
-_TOP_LEVEL_ROWS = 5
+_ROW_ALL, _ROW_UNREAD, _ROW_BOOKMARKED, _ROW_SAVED, _ROW_TAGS, _ROW_SOURCES = range(6)
+_TOP_LEVEL_ROWS = 6
 _ROOT = QModelIndex()  # the invisible root, as a default argument
 _TOP = 0
 _IN_TAGS = 1
 _IN_SOURCES = 2
+_IN_SAVED = 3
 
 
 def _full_layout_signal(signal: SignalInstance) -> SignalInstance:
@@ -246,6 +249,14 @@ class TagFilterModel(QAbstractItemModel):
             name=_source_title,
             count=lambda s: s.article_count,
         )
+        #: Saved searches keep their own (name) order whatever the tags are sorted by.
+        self._saved: _Section[TagCount] = _Section(
+            _ROW_SAVED,
+            _IN_SAVED,
+            key=lambda t: t.name,
+            name=lambda t: t.name,
+            count=lambda t: t.count,
+        )
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -254,7 +265,8 @@ class TagFilterModel(QAbstractItemModel):
         return self._sort
 
     def set_contents(
-        self, totals: ArchiveTotals, tags: Sequence[TagCount], sources: Sequence[SourceInfo]
+        self, totals: ArchiveTotals, tags: Sequence[TagCount], sources: Sequence[SourceInfo],
+        saved: Sequence[TagCount] = (),
     ) -> None:
         """Show fresh counts, changing only what differs (see the class docstring for why).
 
@@ -265,6 +277,7 @@ class TagFilterModel(QAbstractItemModel):
             if totals != self._totals:
                 self._totals = totals
                 self.dataChanged.emit(self.index(_ROW_ALL, 0), self.index(_ROW_BOOKMARKED, 0), [])
+            self._merge(self._saved, saved, order="name")
             self._merge(self._tags, tags)
             self._merge(self._sources, sources)
         finally:
@@ -283,6 +296,9 @@ class TagFilterModel(QAbstractItemModel):
         self._reorder(self._tags, sorted(self._tags.items, key=self._tags.sort_key(by)))
         self._reorder(self._sources, sorted(self._sources.items, key=self._sources.sort_key(by)))
 
+    def saved_names(self) -> list[str]:
+        return [saved.name for saved in self._saved.items]
+
     def tag_names(self) -> list[str]:
         """The tags the list shows now (for pickers such as "Merge into…")."""
         return [tag.name for tag in self._tags.items]
@@ -298,6 +314,8 @@ class TagFilterModel(QAbstractItemModel):
                 return self.index(_ROW_BOOKMARKED, 0)
             case "tag":
                 section: _Section[TagCount] | _Section[SourceInfo] = self._tags
+            case "saved":
+                section = self._saved
             case _:
                 section = self._sources
         row = section.row_of(choice.value)
@@ -338,6 +356,8 @@ class TagFilterModel(QAbstractItemModel):
             return self.createIndex(_ROW_TAGS, 0, _TOP)
         if section == _IN_SOURCES:
             return self.createIndex(_ROW_SOURCES, 0, _TOP)
+        if section == _IN_SAVED:
+            return self.createIndex(_ROW_SAVED, 0, _TOP)
         return QModelIndex()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
@@ -396,10 +416,13 @@ class TagFilterModel(QAbstractItemModel):
             return self._tags
         if parent.row() == _ROW_SOURCES:
             return self._sources
+        if parent.row() == _ROW_SAVED:
+            return self._saved
         return None
 
     def _is_header(self, index: QModelIndex | QPersistentModelIndex) -> bool:
-        return index.internalId() == _TOP and index.row() in (_ROW_TAGS, _ROW_SOURCES)
+        return index.internalId() == _TOP and index.row() in (_ROW_SAVED, _ROW_TAGS,
+                                                              _ROW_SOURCES)
 
     def _info(self, index: QModelIndex | QPersistentModelIndex) -> _RowInfo | None:
         row, section = index.row(), index.internalId()
@@ -409,6 +432,11 @@ class TagFilterModel(QAbstractItemModel):
             return self._tag_info(self._tags.items[row])
         if section == _IN_SOURCES and 0 <= row < len(self._sources.items):
             return self._source_info(self._sources.items[row])
+        if section == _IN_SAVED and 0 <= row < len(self._saved.items):
+            saved = self._saved.items[row]
+            return _RowInfo(saved.name, saved.count, saved.unread,
+                            FilterChoice("saved", saved.name),
+                            f"{_articles(saved.count)}, {saved.unread} unread")
         return None
 
     def _top_info(self, row: int) -> _RowInfo | None:
@@ -438,6 +466,8 @@ class TagFilterModel(QAbstractItemModel):
                 FilterChoice("bookmarked"),
                 f"{_articles(totals.bookmarked)} bookmarked",
             )
+        if row == _ROW_SAVED:
+            return _RowInfo("Saved searches", None, None, None, None)
         if row == _ROW_TAGS:
             return _RowInfo("Tags", None, None, None, None)
         if row == _ROW_SOURCES:
@@ -473,7 +503,8 @@ class TagFilterModel(QAbstractItemModel):
             source.last_error or None,
         )
 
-    def _merge(self, section: _Section[T], new_items: Sequence[T]) -> None:
+    def _merge(self, section: _Section[T], new_items: Sequence[T],
+               order: SortOrder | None = None) -> None:
         """Turn ``section.items`` into ``new_items`` (sorted) with the fewest signals.
 
         Removals first (bottom-up), then re-counts as dataChanged, then a layout change only
@@ -483,7 +514,7 @@ class TagFilterModel(QAbstractItemModel):
         """
         parent = self.index(section.header_row, 0)
         wanted: dict[Hashable, T] = {section.key(item): item for item in new_items}
-        ordered = sorted(wanted.values(), key=section.sort_key(self._sort))
+        ordered = sorted(wanted.values(), key=section.sort_key(order or self._sort))
 
         gone = [row for row, item in enumerate(section.items) if section.key(item) not in wanted]
         for first, last in reversed(_runs(gone)):
@@ -699,6 +730,8 @@ class TagFilterView(QTreeView):
     choice_changed = Signal(object)
     rename_requested = Signal(str)
     merge_requested = Signal(str)
+    #: (what, saved search name): "rename", "edit" or "delete".
+    saved_requested = Signal(str, str)
     sort_changed = Signal(str)
 
     def __init__(self, model: TagFilterModel, parent: QWidget | None = None) -> None:
@@ -763,6 +796,13 @@ class TagFilterView(QTreeView):
             menu.addAction("Rename…").triggered.connect(request_rename)
             menu.addAction("Merge into…").triggered.connect(request_merge)
             menu.addSeparator()
+        if isinstance(choice, FilterChoice) and choice.kind == "saved":
+            saved = str(choice.value)
+            for what, text in (("rename", "Rename…"), ("edit", "Edit the search…"),
+                               ("delete", "Delete")):
+                menu.addAction(text).triggered.connect(
+                    lambda _checked=False, what=what: self.saved_requested.emit(what, saved))
+            return menu  # sorting is for tags and sources
         group = QActionGroup(menu)
         group.setExclusive(True)
         orders: tuple[tuple[SortOrder, str], ...] = (

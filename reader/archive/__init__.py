@@ -16,7 +16,7 @@ from pathlib import Path
 
 import platformdirs
 
-from reader.archive import articles, fts, images, search, sources, tags, view_state
+from reader.archive import articles, fts, images, saved, search, sources, tags, view_state
 from reader.archive.database import Connection, Database
 from reader.archive.engine import connector, open_database, translate_errors
 from reader.archive.sources import SyncTarget
@@ -29,6 +29,7 @@ from reader.records import (
     ArticleDraft,
     Headline,
     Page,
+    SavedSearch,
     SourceInfo,
     StoreOutcome,
     TagCount,
@@ -260,6 +261,26 @@ class Archive:
         """
         with self.writing() as connection:
             return tags.rename(connection, old, new)
+
+    # --- saved searches -------------------------------------------------------------------------
+
+    def saved_searches(self) -> list[SavedSearch]:
+        with self.reading() as connection:
+            return saved.all_saved(connection)
+
+    def save_search(self, name: str, query: str) -> SavedSearch:
+        """Save ``query`` as ``name`` (raises SavedSearchExists, QuerySyntaxError)."""
+        with self.writing() as connection:
+            return saved.add(connection, name, query)
+
+    def change_saved_search(self, name: str, *, new_name: str | None = None,
+                            query: str | None = None) -> SavedSearch:
+        with self.writing() as connection:
+            return saved.change(connection, name, new_name=new_name, query=query)
+
+    def remove_saved_search(self, name: str) -> None:
+        with self.writing() as connection:
+            saved.remove(connection, name)
 
     # --- what a window last showed ------------------------------------------------------------
 

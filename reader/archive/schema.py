@@ -239,3 +239,15 @@ class ViewState(Base):
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class SavedSearch(Base):
+    """A named query (``reader.archive.saved``)."""
+
+    __tablename__ = "saved_searches"
+    __table_args__ = (UniqueConstraint("name", name="uq_saved_searches_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text(collation="NOCASE"))
+    query: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[int] = mapped_column(BigInteger)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from typing import Any
 
-from reader.archive import sources, tags
+from reader.archive import saved, sources, tags
 from reader.archive.database import Connection
 from reader.archive.timestamps import from_micros, to_micros
 from reader.errors import ReaderError
@@ -67,7 +67,8 @@ def fts_expression(node: Node) -> str | None:
             return None
         return " OR ".join(f"({part})" for part in parts)
     if isinstance(node, And):
-        return _conjunction(list(node.children))[0]
+        expression, rest = _conjunction(list(node.children))
+        return expression if not rest else None  # a filter inside must not be dropped
     return None
 
 
@@ -162,6 +163,7 @@ def headline_page(connection: Connection, query: Query, *, source_id: int | None
     ``next_cursor``. Raises InvalidCursor for a cursor it did not make.
     """
     limit = max(1, min(limit, MAX_PAGE_SIZE))
+    query = saved.expand(connection, query)  # here too: the cursor follows the saved sort
     rows, expression = _matching_rows(connection, query, source_id, cursor, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
@@ -208,6 +210,7 @@ def _matching_rows(connection: Connection, query: Query, source_id: int | None,
                    cursor: str | None, limit: int, *, after_id: int | None = None,
                    ) -> tuple[Sequence[Any], str | None]:
     """Headline rows (``_HEADLINE_COLUMNS``) of a search, and its FTS5 expression if any."""
+    query = saved.expand(connection, query)
     top = _top_level(query.root)
     expression, rest = _conjunction(top) if top else (None, [])
     tag = None if expression is not None else next(
