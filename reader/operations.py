@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reader.archive import Archive
+from reader.query import Query
 from reader.records import NO_CHANGES, Changes, ImportResult, Outcome, SavedSearch
 
 if TYPE_CHECKING:
@@ -25,6 +26,14 @@ if TYPE_CHECKING:
 
 def mark_read(archive: Archive, article_ids: Sequence[int], read: bool = True) -> Changes:
     changed = archive.set_read(article_ids, read)
+    return Changes(articles=frozenset(changed), counts=True, sources=True) if changed \
+        else NO_CHANGES
+
+
+def mark_read_matching(archive: Archive, query: str | Query, read: bool = True, *,
+                       source_id: int | None = None) -> Changes:
+    """Mark all read (or unread): every article the search matches, whatever its size."""
+    changed = archive.set_read_matching(query, read, source_id=source_id)
     return Changes(articles=frozenset(changed), counts=True, sources=True) if changed \
         else NO_CHANGES
 

@@ -225,3 +225,18 @@ def test_a_filter_inside_a_group_is_never_dropped(archive: Archive) -> None:
                    make_draft(2, title="Ferry two"), make_draft(3, title="Harbour three")])
     found = {row.title for row in archive.headlines("(ferry tag:x) OR harbour").rows}
     assert found == {"Ferry one", "Harbour three"}
+
+
+def test_mark_all_read_marks_every_match_and_only_those(archive: Archive) -> None:
+    from reader import operations
+
+    archive.store([make_draft(n, tags=("even",) if n % 2 == 0 else ()) for n in range(30)])
+    changes = operations.mark_read_matching(archive, "tag:even")
+    assert len(changes.articles) == 15 and changes.counts
+    assert archive.search_totals("tag:even").unread == 0
+    assert archive.totals().unread == 15
+    assert not operations.mark_read_matching(archive, "tag:even")  # nothing left to change
+    again = operations.mark_read_matching(archive, "article sort:oldest", read=False)
+    assert again.articles == changes.articles  # only those that were read
+    assert archive.totals().unread == 30
+    assert not operations.mark_read_matching(archive, "tag:nowhere")

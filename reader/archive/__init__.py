@@ -164,6 +164,14 @@ class Archive:
         with self.writing() as connection:
             return articles.set_read(connection, article_ids, read)
 
+    def set_read_matching(self, query: str | Query, read: bool = True, *,
+                          source_id: int | None = None) -> list[int]:
+        """Mark every article a search matches read or unread, in one transaction; returns
+        the ids whose state changed (raises QuerySyntaxError for bad syntax)."""
+        parsed = parse_query(query) if isinstance(query, str) else query
+        with self.writing() as connection:
+            return search.set_read_matching(connection, parsed, read, source_id=source_id)
+
     def set_bookmarked(self, article_ids: Sequence[int], bookmarked: bool = True) -> list[int]:
         """Returns the ids whose bookmark changed."""
         with self.writing() as connection:

@@ -192,6 +192,22 @@ def matching_ids(connection: Connection, query: Query, limit: int, *,
     return [int(row[0]) for row in _matching_rows(connection, query, source_id, None, limit)[0]]
 
 
+def set_read_matching(connection: Connection, query: Query, read: bool, *,
+                      source_id: int | None = None) -> list[int]:
+    """Mark every match of ``query`` read (or unread) in one statement; the ids that changed.
+    No limit: "mark all read" means all, at any archive size (the search's own index picks
+    the rows, the UPDATE touches only those whose state differs)."""
+    query = saved.expand(connection, query)
+    statement, params, _expression = _matching_statement(connection, query, source_id, None)
+    if statement is None:
+        return []
+    rows = connection.exec_driver_sql(
+        f"UPDATE articles SET read = ? WHERE read != ? AND id IN "
+        f"(SELECT id FROM ({statement} LIMIT -1)) RETURNING id",
+        (int(read), int(read), *params)).all()
+    return sorted(int(row[0]) for row in rows)
+
+
 def headlines_by_id(connection: Connection, article_ids: Sequence[int]) -> list[Headline]:
     """The rows of these articles as they are now, in the given order; deleted ones are left
     out. What a list on screen needs to show a change without re-running its search."""
@@ -210,6 +226,19 @@ def _matching_rows(connection: Connection, query: Query, source_id: int | None,
                    cursor: str | None, limit: int, *, after_id: int | None = None,
                    ) -> tuple[Sequence[Any], str | None]:
     """Headline rows (``_HEADLINE_COLUMNS``) of a search, and its FTS5 expression if any."""
+    statement, params, expression = _matching_statement(connection, query, source_id, cursor,
+                                                        after_id=after_id)
+    if statement is None:
+        return [], expression
+    rows = connection.exec_driver_sql(f"{statement} LIMIT ?", (*params, limit)).all()
+    return rows, expression
+
+
+def _matching_statement(connection: Connection, query: Query, source_id: int | None,
+                        cursor: str | None, *, after_id: int | None = None,
+                        ) -> tuple[str | None, list[Any], str | None]:
+    """The SELECT (without its LIMIT) of a search's headline rows, its parameters and its FTS5
+    expression; no statement when the search can match nothing (an unknown tag)."""
     query = saved.expand(connection, query)
     top = _top_level(query.root)
     expression, rest = _conjunction(top) if top else (None, [])
@@ -217,7 +246,7 @@ def _matching_rows(connection: Connection, query: Query, source_id: int | None,
         (node for node in rest if isinstance(node, TagIs)), None)
     tag_id = None if tag is None else tag_id_named(connection, tag.name)
     if tag is not None and tag_id is None:
-        return [], expression
+        return None, [], expression
     sql = _Sql(connection)
     for node in rest:
         if node is not tag:
@@ -234,8 +263,7 @@ def _matching_rows(connection: Connection, query: Query, source_id: int | None,
     else:
         statement, params = _ordered_statement(sql, tag_id, _has_unread(rest), cursor,
                                                oldest=query.sort == "oldest")
-    rows = connection.exec_driver_sql(f"{statement} LIMIT ?", (*params, limit)).all()
-    return rows, expression
+    return statement, params, expression
 
 
 def _top_level(root: Node | None) -> list[Node]:
