@@ -385,6 +385,30 @@ def test_a_tag_from_a_feed_with_a_lone_surrogate_is_stored(archive: Archive) -> 
     assert set(archive.article(outcome.article_id).tags) == {"ok", "\ufffdx"}
 
 
+def test_valid_draft_makes_every_text_field_storable(archive: Archive) -> None:
+    import dataclasses
+
+    from reader.records import Enclosure, RelatedDraft
+    from reader.text import valid_draft
+
+    plain = make_draft(1)
+    assert valid_draft(plain) is plain  # nothing to do, nothing copied
+    bad = dataclasses.replace(
+        make_draft(2, author="\udcffauthor"), title="T\ud800", subtitle="s\udc80",
+        body_html="<p>\udcff body</p>", url="http://x.example/\udcff", guid="g\udcff",
+        tags=("\udcfftag",), related=(RelatedDraft("r\udcff", "e\udcff", None, "u\udcff"),),
+        enclosures=(Enclosure("http://x.example/\ud800.mp3", "audio/\udcff"),))
+    fixed = valid_draft(bad)
+    for value in (fixed.title, fixed.subtitle, fixed.author, fixed.url, fixed.guid,
+                  fixed.body_html, *fixed.tags, fixed.related[0].title,
+                  fixed.related[0].excerpt, fixed.related[0].url, fixed.enclosures[0].url,
+                  fixed.enclosures[0].mime_type):
+        assert value is not None and "\ufffd" in value
+        value.encode("utf-8")
+    [outcome] = archive.store([fixed])
+    assert outcome.status == "imported"
+
+
 def test_a_path_keeps_its_bytes(tmp_path: Path) -> None:
     name = os.fsdecode(b"archive-\xff.db")
     code, _text = run(tmp_path / name, "tags")

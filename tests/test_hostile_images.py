@@ -167,6 +167,18 @@ def test_many_large_images_are_capped_per_article_and_per_source(
     assert orphans(archive) == (0, 0)
 
 
+def test_an_image_every_entry_shows_is_paid_for_once_by_its_source(
+        archive: Archive, server: FeedServer, fetcher: Fetcher, small_budgets: None) -> None:
+    server.add("/banner.png", noise_png(42), content_type="image/png")  # 24 KB of 150 KB
+    subscribe(archive, server, "/f.xml", rss(
+        [(f"e{n}", f'<p>{LONG}</p><img src="/banner.png" alt="banner">') for n in range(12)]))
+    [report] = sync(archive, fetcher=fetcher)
+    assert report.status == "ok" and report.new == 12
+    assert server.hits("/banner.png") == 1
+    assert all(body.count("archive-image:") == 1 for body in bodies(archive).values())
+    assert not any("Shortened" in text for text in texts(archive).values())
+
+
 def test_the_count_budget_stops_requests_even_when_every_image_fails(
         archive: Archive, server: FeedServer, fetcher: Fetcher,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -283,6 +295,21 @@ def test_scaling_down_stays_within_the_sources_pixel_budget(
     assert bodies(archive)["big"].count("archive-image:") == 2  # the first big one, the small
     assert ("Shortened: 4 images were not kept: too large to scale down within this feed's "
             "budget of 20 million pixels in one sync" in texts(archive)["big"])
+
+
+def test_images_whose_header_lies_cost_the_pixel_budget_too(
+        archive: Archive, server: FeedServer, fetcher: Fetcher,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline, "MAX_SCALED_PIXELS_PER_SOURCE", 30_000_000)
+    tags = ""
+    for n in range(8):  # each claims 12 Mpx and holds 64 bytes: decoding fails, after costing
+        server.add(f"/liar/{n}.png", png_header(4000, 3000 + n), content_type="image/png")
+        tags += f'<img src="/liar/{n}.png" alt="liar {n}">'
+    subscribe(archive, server, "/f.xml", rss([("liars", f"<p>{LONG}</p>{tags}")]))
+    [report] = sync(archive, fetcher=fetcher)
+    assert report.status == "ok"
+    assert bodies(archive)["liars"].count("[image: liar") == 8
+    assert "6 images were not kept: too large to scale down" in texts(archive)["liars"]
 
 
 def test_a_decompression_bomb_is_refused_from_its_header(

@@ -590,6 +590,7 @@ def _scaled_down(data: bytes, kind: str, size: tuple[int, int],
     EXIF orientation is applied, since the re-encoded file carries no EXIF.
     """
     target = fitted_size(*size)
+    decoded = 0
     with _DECODING:
         try:
             with Image.open(io.BytesIO(data), formats=_opened_formats()) as image:
@@ -603,10 +604,22 @@ def _scaled_down(data: bytes, kind: str, size: tuple[int, int],
         except OverBudget:
             raise
         except Exception as error:  # a header that lied, truncated data: all mean "no"
-            raise _refusal_for_unreadable(data) from error
+            raise UndecodableImage(str(_refusal_for_unreadable(data)), decoded) from error
     return StoredImage(sha256=hashlib.sha256(encoded).hexdigest(), mime_type=mime_type,
                        width=picture.size[0], height=picture.size[1], data=encoded,
                        decoded_pixels=decoded)
+
+
+class UndecodableImage(BinaryDocument):
+    """An image whose header passed but whose pixels could not be decoded; ``decoded_pixels``
+    is what trying cost (the buffer is allocated from the header), so a budget counts it."""
+
+    def __init__(self, message: str, decoded_pixels: int) -> None:
+        super().__init__(message)
+        self.decoded_pixels = decoded_pixels
+
+    def __reduce__(self) -> tuple[type[UndecodableImage], tuple[str, int]]:
+        return type(self), (str(self), self.decoded_pixels)
 
 
 _ORIENTATION = 0x0112

@@ -59,6 +59,7 @@ from reader.render.images import (
     MAX_IMAGE_BYTES,
     ImageSizes,
     StoredImage,
+    UndecodableImage,
     archive_image_uri,
     clamp_image_sizes,
     find_images,
@@ -144,10 +145,17 @@ def _megabytes(size: int) -> str:
 
 class ImageBudget:
     """What is left of one budget (an article's, or a source's in one sync) as images are
-    kept; ``whose`` names it in the note an article gets ("this article's")."""
+    kept; ``whose`` names it in the note an article gets ("this article's").
 
-    def __init__(self, whose: str, count: int, size: int, pixels: int | None = None) -> None:
+    An article's budget counts every image it shows; a source's only the images downloaded
+    for it (``reuse`` False): one already downloaded in this run costs no request and no
+    storage, so a banner every entry shows is paid for once.
+    """
+
+    def __init__(self, whose: str, count: int, size: int, pixels: int | None = None, *,
+                 reuse: bool = True) -> None:
         self.whose = whose
+        self.reuse = reuse
         self.count, self.size, self.pixels = count, size, pixels
         self.count_left, self.size_left, self.pixels_left = count, size, pixels
         #: Set once an image did not fit: nothing later is tried against this budget.
@@ -160,7 +168,7 @@ class ImageBudget:
     @classmethod
     def for_source(cls) -> ImageBudget:
         return cls("this feed's", MAX_IMAGES_PER_SOURCE, MAX_IMAGE_BYTES_PER_SOURCE,
-                   MAX_SCALED_PIXELS_PER_SOURCE)
+                   MAX_SCALED_PIXELS_PER_SOURCE, reuse=False)
 
     def used_up(self) -> str | None:
         """The reason no further image may be tried, or None while some may."""
@@ -223,30 +231,36 @@ class ImageCache:
         """The image at ``url``, stored; None when it cannot be had.
 
         Raises ``OverBudget`` (nothing stored, nothing remembered) when keeping it would pass
-        one of ``budgets``, which are charged for it otherwise — a cached image too, since
-        the budgets are what each article and source may show.
+        one of ``budgets``, which are charged for it otherwise, or for trying it when it
+        failed; an image this run already had (or already failed) is charged only to the
+        budgets that count reuse.
         """
         with self._lock:
             known = url in self._by_url
             cached = self._by_url.get(url)
         if known:
-            if cached is not None:
-                _charge(budgets, cached.size, 0)
+            reusing = [budget for budget in budgets if budget.reuse]
+            _charge(reusing, 0 if cached is None else cached.size, 0)
             return cached
         pixels = [budget for budget in budgets if budget.pixels_left is not None]
+        image: StoredImage | None = None
+        spent = 0
         try:
             fetched = fetcher.fetch(url, max_bytes=MAX_IMAGE_BYTES).content
-            image: StoredImage | None = prepare_image(
+            image = prepare_image(
                 fetched, max_decoded_pixels=min((budget.pixels_left or 0 for budget in pixels),
                                                 default=None))
+            spent = image.decoded_pixels
         except OverBudget as error:
             raise _Refused(pixels[0].too_many_pixels() if pixels else str(error),
                            final=False) from None
-        except (FetchError, DocumentError):
-            image = None
+        except (FetchError, DocumentError) as error:
+            spent = error.decoded_pixels if isinstance(error, UndecodableImage) else 0
         kept = None
+        # A failed try counts too (a feed naming 10,000 broken images costs 40 requests an
+        # article, not 10,000), and so do the pixels a failed decode cost.
+        _charge(budgets, 0 if image is None else len(image.data), spent)  # raises when over
         if image is not None:
-            _charge(budgets, len(image.data), image.decoded_pixels)  # raises when over
             kept = self._keep(image)
             if kept is None:
                 return None  # the archive could not take it (busy, full) or the sync is over
@@ -364,11 +378,6 @@ def download_images(urls: Sequence[str], fetcher: Fetcher, cache: ImageCache,
             if refused.final:
                 stopped = refused.reason
             continue
-        if image is None:
-            # A failed try still counts against the count budgets: a feed naming 10,000
-            # broken images costs 40 requests an article, not 10,000.
-            for budget in budgets:
-                budget.count_left -= 1
         result.mapping[url] = None if image is None else image.uri
         if image is not None:
             result.kept[image.sha256] = image
