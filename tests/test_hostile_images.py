@@ -23,9 +23,11 @@ from PIL import Image
 from reader.archive import Archive
 from reader.archive import images as archive_images
 from reader.render.images import MAX_STORED_SIDE, archive_image_uri, prepare_image
+from reader.sync import images as sync_images
 from reader.sync import pipeline
 from reader.sync.fetch import Fetcher
-from reader.sync.pipeline import ImageCache, sync
+from reader.sync.images import ImageCache
+from reader.sync.pipeline import sync
 
 LONG = " ".join(["The council met again to discuss the seawall and its cost."] * 20)
 
@@ -122,10 +124,10 @@ def image_hits(server: FeedServer, prefix: str) -> list[str]:
 @pytest.fixture
 def small_budgets(monkeypatch: pytest.MonkeyPatch) -> None:
     """The budgets scaled down 400-fold, so a test needs kilobytes, not 100 MB."""
-    monkeypatch.setattr(pipeline, "MAX_IMAGE_BYTES_PER_ARTICLE", 60_000)
-    monkeypatch.setattr(pipeline, "MAX_IMAGE_BYTES_PER_SOURCE", 150_000)
-    monkeypatch.setattr(pipeline, "MAX_IMAGES_PER_ARTICLE", 40)
-    monkeypatch.setattr(pipeline, "MAX_IMAGES_PER_SOURCE", 300)
+    monkeypatch.setattr(sync_images, "MAX_IMAGE_BYTES_PER_ARTICLE", 60_000)
+    monkeypatch.setattr(sync_images, "MAX_IMAGE_BYTES_PER_SOURCE", 150_000)
+    monkeypatch.setattr(sync_images, "MAX_IMAGES_PER_ARTICLE", 40)
+    monkeypatch.setattr(sync_images, "MAX_IMAGES_PER_SOURCE", 300)
 
 
 def test_many_large_images_are_capped_per_article_and_per_source(
@@ -182,7 +184,7 @@ def test_an_image_every_entry_shows_is_paid_for_once_by_its_source(
 def test_the_count_budget_stops_requests_even_when_every_image_fails(
         archive: Archive, server: FeedServer, fetcher: Fetcher,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pipeline, "MAX_IMAGES_PER_ARTICLE", 5)
+    monkeypatch.setattr(sync_images, "MAX_IMAGES_PER_ARTICLE", 5)
     tags = "".join(f'<img src="/missing/{n}.png">' for n in range(50))
     subscribe(archive, server, "/broken.xml", rss([("broken", f"<p>{LONG}</p>{tags}")]))
     [report] = sync(archive, fetcher=fetcher)
@@ -212,7 +214,7 @@ def test_images_are_stored_as_they_arrive_not_held_until_the_article(
     sync(archive, fetcher=fetcher)
     [(already_stored, carried)] = seen
     assert already_stored == 2  # in the archive before the article's transaction began
-    assert all(isinstance(image, pipeline.KeptImage) for image in carried)
+    assert all(isinstance(image, sync_images.KeptImage) for image in carried)
     assert not any(hasattr(image, "data") for image in carried)  # hashes and sizes only
     assert bodies(archive)["one"].count("archive-image:") == 2
 
@@ -282,7 +284,7 @@ def test_a_jpeg_turned_by_exif_is_stored_upright() -> None:
 def test_scaling_down_stays_within_the_sources_pixel_budget(
         archive: Archive, server: FeedServer, fetcher: Fetcher,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pipeline, "MAX_SCALED_PIXELS_PER_SOURCE", 20_000_000)
+    monkeypatch.setattr(sync_images, "MAX_SCALED_PIXELS_PER_SOURCE", 20_000_000)
     tags = ""
     for n in range(5):  # 5 x 12 Mpx, each to be scaled down: only one fits 20 Mpx
         server.add(f"/big/{n}.png", solid_png(4000, 3000, (n, 0, 0)), content_type="image/png")
@@ -300,7 +302,7 @@ def test_scaling_down_stays_within_the_sources_pixel_budget(
 def test_images_whose_header_lies_cost_the_pixel_budget_too(
         archive: Archive, server: FeedServer, fetcher: Fetcher,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pipeline, "MAX_SCALED_PIXELS_PER_SOURCE", 30_000_000)
+    monkeypatch.setattr(sync_images, "MAX_SCALED_PIXELS_PER_SOURCE", 30_000_000)
     tags = ""
     for n in range(8):  # each claims 12 Mpx and holds 64 bytes: decoding fails, after costing
         server.add(f"/liar/{n}.png", png_header(4000, 3000 + n), content_type="image/png")
@@ -488,7 +490,7 @@ def test_saving_a_page_keeps_its_images_within_the_article_budget(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from reader.sync.subscribe import save_page
 
-    monkeypatch.setattr(pipeline, "MAX_IMAGE_BYTES_PER_ARTICLE", 50_000)
+    monkeypatch.setattr(sync_images, "MAX_IMAGE_BYTES_PER_ARTICLE", 50_000)
     tags = "".join(f'<img src="/p/{n}.png" alt="p{n}">' for n in range(10))
     for n in range(10):
         server.add(f"/p/{n}.png", noise_png(300 + n), content_type="image/png")
