@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from reader.archive import Archive, engine, health
 from reader.archive import images as archive_images
 from reader.cli import main
-from reader.errors import NotAnArchive
+from reader.errors import ArchiveCorrupt, NotAnArchive
 from reader.records import ArticleDraft
 from reader.text import valid_text
 
@@ -123,6 +123,15 @@ def test_check_finds_a_damaged_index_and_repair_rebuilds_it(
     assert capsys.readouterr().err == ""  # no more warning
     with Archive.open(quokkas) as archive:
         archive.check()
+
+
+def test_fts5s_error_on_a_damaged_page_says_how_to_repair_it(quokkas: Path) -> None:
+    zero_after_terms(quokkas)
+    with Archive.open(quokkas) as archive, pytest.raises(ArchiveCorrupt) as raised, \
+            archive.writing() as connection:
+        health.fts.check(connection)  # what FTS5 raises reading a damaged page
+    assert "full-text index" in str(raised.value)
+    assert "broadsheet check --repair" in str(raised.value)
 
 
 def test_check_json_and_a_healthy_archive(quokkas: Path) -> None:

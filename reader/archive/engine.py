@@ -439,6 +439,8 @@ def primary_code(error: sqlite3.Error) -> int | None:
     return code & 0xFF if isinstance(code, int) else None
 
 
+_SQLITE_CORRUPT_VTAB = getattr(sqlite3, "SQLITE_CORRUPT_VTAB", 267)
+
 #: Result codes that mean the archive cannot be reached at all: a missing or unopenable file,
 #: the disk or the file system failing, permissions, no large-file support, a broken lock
 #: protocol (as on some network file systems), an authorizer's refusal.
@@ -458,6 +460,10 @@ def _translate(error: sqlite3.Error, path: Path) -> ArchiveError | None:
         )
     if code == sqlite3.SQLITE_READONLY:
         return ArchiveReadOnly(f"the archive {path} is read-only; it can be read but not changed")
+    if getattr(error, "sqlite_errorcode", None) == _SQLITE_CORRUPT_VTAB:
+        # FTS5's word for a damaged index: the articles are fine, and a rebuild fixes it.
+        return ArchiveCorrupt(f"the full-text index of the archive {path} is damaged "
+                              f"({reason}); run `broadsheet check --repair` to rebuild it")
     if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
         return ArchiveCorrupt(f"the archive {path} is damaged ({reason}); restore a backup")
     if code == sqlite3.SQLITE_FULL:
