@@ -2,24 +2,33 @@
 
 The commands and their ``--json`` shapes are a contract other tools rely on; change them only
 by adding. Errors print one line on stderr and exit 1; usage errors exit 2.
+
+Arguments are valid Unicode before they reach the archive: Python turns bytes that are not
+UTF-8 into lone surrogates (``tag 1 $'\xff'``), which SQLite refuses, so every text argument
+(a search, a tag name, a URL) has them replaced with U+FFFD (``reader.text.valid_text``).
+A *path* keeps its bytes, since they name the file exactly (a folder may well hold such a
+name) and only the file system sees them; everything printed is made valid text too, so no
+stream or terminal chokes on it. Ids are whole numbers SQLite can hold (below 2**63).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import shutil
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, TextIO
+from typing import IO, Any, TextIO, cast
 
 from reader import operations
 from reader.archive import Archive
 from reader.errors import ReaderError
 from reader.records import Article, Headline, ImportResult, SourceInfo, TagCount
 from reader.render.dates import humanize_date
+from reader.text import valid_text
 
 PROGRAM = "broadsheet"
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -74,6 +83,30 @@ def tag_json(tag: TagCount) -> dict[str, Any]:
 def source_json(source: SourceInfo) -> dict[str, Any]:
     return {"id": source.id, "url": source.url, "title": source.title, "kind": source.kind,
             "last_synced": _iso(source.last_synced), "last_error": source.last_error}
+
+
+class _ValidText(io.TextIOBase):
+    """A stream that writes valid Unicode only: lone surrogates (from a file name, say)
+    become U+FFFD on their way to ``target``, which may well be a strict UTF-8 stream."""
+
+    def __init__(self, target: IO[str]) -> None:
+        super().__init__()
+        self._target = target
+
+    def write(self, text: str) -> int:
+        self._target.write(valid_text(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._target.flush()
+
+    def isatty(self) -> bool:
+        return bool(getattr(self._target, "isatty", lambda: False)())
+
+
+def _error(message: str) -> None:
+    """One line on stderr, valid text whatever ``message`` holds."""
+    sys.stderr.write(valid_text(f"{PROGRAM}: {message}\n"))
 
 
 def _print_json(document: Any, out: TextIO) -> None:
@@ -185,9 +218,9 @@ def cmd_import(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
                   for status in ("imported", "updated", "unchanged", "failed")}
         out.write(", ".join(f"{n} {status}" for status, n in counts.items()) + "\n")
     for result in failed:
-        sys.stderr.write(f"{PROGRAM}: {result.path}: {result.error}\n")
+        _error(f"{result.path}: {result.error}")
     if not results:
-        sys.stderr.write(f"{PROGRAM}: no supported files found in {' '.join(args.paths)}\n")
+        _error(f"no supported files found in {' '.join(args.paths)}")
         return EXIT_ERROR
     return EXIT_ERROR if failed else EXIT_OK
 
@@ -255,7 +288,7 @@ def cmd_add(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
     added = (operations.save_page(archive, args.url, tags) if args.page
              else operations.subscribe(archive, args.url, tags)).result
     if added.note:
-        sys.stderr.write(f"{PROGRAM}: {added.note}\n")
+        _error(added.note)
     if args.json:
         _print_json({"source_id": added.source_id, "url": added.url, "title": added.title}, out)
     elif args.page:
@@ -344,6 +377,27 @@ def cmd_export_opml(archive: Archive, args: argparse.Namespace, out: TextIO) -> 
     return EXIT_OK
 
 
+def cmd_check(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
+    """Every health check, one line each; ``--repair`` fixes what it can, then checks again."""
+    results = archive.health()
+    done: list[str] = []
+    if args.repair:
+        index_damaged = any(not r.ok and r.name == "full-text index" for r in results)
+        done = archive.repair(rebuild_index=index_damaged)
+        if done:
+            results = archive.health()
+    if args.json:
+        _print_json({"checks": [{"check": r.name, "ok": r.ok, "detail": r.detail}
+                                for r in results], "repaired": done}, out)
+    else:
+        width = max(len(r.name) for r in results)
+        for r in results:
+            out.write(f"{'ok' if r.ok else 'FAILED':<6}  {r.name:<{width}}  {r.detail}\n")
+        for line in done:
+            out.write(f"{'fixed':<6}  {line}\n")
+    return EXIT_OK if all(r.ok for r in results) else EXIT_ERROR
+
+
 COMMANDS: dict[str, Callable[[Archive, argparse.Namespace, TextIO], int]] = {
     "import": cmd_import,
     "list": cmd_list,
@@ -362,6 +416,7 @@ COMMANDS: dict[str, Callable[[Archive, argparse.Namespace, TextIO], int]] = {
     "sync": cmd_sync,
     "sources": cmd_sources,
     "export-opml": cmd_export_opml,
+    "check": cmd_check,
 }
 
 SEARCH_HELP = """\
@@ -380,8 +435,40 @@ search language (for `list QUERY`):
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, printing only valid text: its messages quote the arguments they reject."""
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if message:
+            super()._print_message(valid_text(message), file)
+
+
+def _text(value: str) -> str:
+    """A text argument as valid Unicode (lone surrogates become U+FFFD)."""
+    return valid_text(value)
+
+
+def _path(value: str) -> str:
+    """A path argument: its bytes as given (see the module docstring)."""
+    return value
+
+
+SQLITE_MAX_INTEGER = 2**63 - 1
+
+
+def _row_id(value: str) -> int:
+    """An article or source id: a whole number SQLite can hold."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if not -SQLITE_MAX_INTEGER <= number <= SQLITE_MAX_INTEGER:
+        raise argparse.ArgumentTypeError(f"no id is that large: {value}")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROGRAM,
         description="Broadsheet: an offline news reader. Import articles into a local archive, "
                     "then list, search, read and organise them without a network.",
@@ -389,50 +476,59 @@ def build_parser() -> argparse.ArgumentParser:
                "the user data folder.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--archive", metavar="PATH", help="the archive file to use")
-    archive_again = argparse.ArgumentParser(add_help=False)
-    archive_again.add_argument("--archive", metavar="PATH", default=argparse.SUPPRESS,
-                               help=argparse.SUPPRESS)
-    json_flag = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--archive", metavar="PATH", type=_path,
+                        help="the archive file to use")
+    archive_again = _Parser(add_help=False)
+    archive_again.add_argument("--archive", metavar="PATH", type=_path,
+                               default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    json_flag = _Parser(add_help=False)
     json_flag.add_argument("--json", action="store_true", help="print one JSON document")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    def add(name: str, help_text: str, *parents: argparse.ArgumentParser) -> Any:
+    def add(name: str, help_text: str, *parents: _Parser) -> Any:
         return commands.add_parser(name, help=help_text, description=help_text,
                                    parents=[archive_again, *parents])
 
     sub = add("import", "import files or whole folders: text pages (.txt), web pages (.html), "
                         "feed files (.xml, .rss, .atom, .json) and OPML lists (.opml)", json_flag)
-    sub.add_argument("paths", nargs="+", metavar="PATH")
+    sub.add_argument("paths", nargs="+", metavar="PATH", type=_path)
     sub = add("list", "list headlines, newest first, optionally matching a search", json_flag)
-    sub.add_argument("query", nargs="*", metavar="QUERY",
+    sub.add_argument("query", nargs="*", metavar="QUERY", type=_text,
                      help="a search (see `broadsheet --help`); quote it or not")
-    sub.add_argument("--source", type=int, metavar="ID", help="only articles from this source")
+    sub.add_argument("--source", type=_row_id, metavar="ID",
+                     help="only articles from this source")
     sub.add_argument("--limit", type=_positive, default=50, metavar="N",
                      help="at most N headlines (default 50)")
     sub = add("show", "show one article", json_flag)
-    sub.add_argument("article_id", type=int, metavar="ARTICLE_ID")
+    sub.add_argument("article_id", type=_row_id, metavar="ARTICLE_ID")
     add("tags", "list tags with their article and unread counts", json_flag)
     for name, text in (("bookmark", "bookmark articles"), ("unbookmark", "remove bookmarks"),
                        ("read", "mark articles read"), ("unread", "mark articles unread"),
                        ("delete", "delete articles (they will not be imported again)")):
         sub = add(name, text)
-        sub.add_argument("article_ids", nargs="+", type=int, metavar="ARTICLE_ID")
+        sub.add_argument("article_ids", nargs="+", type=_row_id, metavar="ARTICLE_ID")
     for name, text in (("tag", "add a tag to an article"),
                        ("untag", "remove a tag from an article")):
         sub = add(name, text)
-        sub.add_argument("article_id", type=int, metavar="ARTICLE_ID")
-        sub.add_argument("name", metavar="NAME")
+        sub.add_argument("article_id", type=_row_id, metavar="ARTICLE_ID")
+        sub.add_argument("name", metavar="NAME", type=_text)
     sub = add("add", "subscribe to a feed (or, with --page, save one web page)", json_flag)
-    sub.add_argument("url", metavar="URL")
+    sub.add_argument("url", metavar="URL", type=_text)
     sub.add_argument("--page", action="store_true",
                      help="save this web page as an article (full text and images)")
-    sub.add_argument("--tag", metavar="NAME", help="tag every article from it with NAME")
+    sub.add_argument("--tag", metavar="NAME", type=_text,
+                     help="tag every article from it with NAME")
     sub = add("sync", "fetch new articles from feeds (all of them, or these)", json_flag)
-    sub.add_argument("source_ids", nargs="*", type=int, metavar="SOURCE_ID")
+    sub.add_argument("source_ids", nargs="*", type=_row_id, metavar="SOURCE_ID")
     add("sources", "list sources with their state and last error", json_flag)
     sub = add("export-opml", "write every feed subscription to an OPML file (- for stdout)")
-    sub.add_argument("path", metavar="PATH")
+    sub.add_argument("path", metavar="PATH", type=_path)
+    sub = add("check", "check the archive (SQLite's integrity, foreign keys, the full-text "
+                       "index, the schema, orphan images); exits 1 when something is wrong",
+              json_flag)
+    sub.add_argument("--repair", action="store_true",
+                     help="rebuild the full-text index if it is damaged (one transaction) and "
+                          "delete images no article shows")
     return parser
 
 
@@ -444,15 +540,28 @@ def _positive(value: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    stream = out or sys.stdout
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if any("\0" in argument for argument in arguments):  # never from a real command line
+        _error("error: an argument contains a NUL character")
+        return EXIT_USAGE
+    args = build_parser().parse_args(arguments)
+    stream = cast(TextIO, _ValidText(out or sys.stdout))
     if getattr(args, "json", False) is False:
         args.json = False
     try:
         with Archive.open(args.archive) as archive:
+            if args.command != "check":  # which checks everything itself
+                notice = archive.due_check()
+                if notice:
+                    _error(f"warning: {notice}")
             return COMMANDS[args.command](archive, args, stream)
     except ReaderError as error:
-        sys.stderr.write(f"{PROGRAM}: error: {error}\n")
+        _error(f"error: {error}")
+        return EXIT_ERROR
+    except UnicodeEncodeError as error:
+        # Text that is not valid Unicode reached SQLite from somewhere this module does not
+        # control (a file name turned into a title, say): one line, not a traceback.
+        _error(f"error: text that is not valid Unicode cannot be stored ({error.reason})")
         return EXIT_ERROR
     except KeyboardInterrupt:
         sys.stderr.write(f"{PROGRAM}: interrupted\n")

@@ -203,3 +203,12 @@ class TooManyRedirects(FetchError):
 
 class UnsafeURL(FetchError):
     """A URL with a scheme we never fetch (file:, javascript:, data: ...)."""
+
+
+# --- budgets ----------------------------------------------------------------------------------
+
+
+class OverBudget(DocumentError):
+    """Keeping this would pass a documented budget (a source's image bytes or pixels in one
+    sync, an article's images): what was within the budget is kept, the rest is left out and
+    the article says so."""

@@ -227,6 +227,7 @@ class MainWindow(QMainWindow):
         self.search_bar.set_text(query if query is not None else view.search)
         if self.user.preferences().sync_at_start and not self._screenshot:
             self.sync.start(automatic=True)
+        self.status.report_health(self.archive, self.runner)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         for dialog in self.findChildren(QDialog):

@@ -6,8 +6,10 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
 
+from reader.archive import Archive
 from reader.errors import ReaderError
 from reader.records import ArchiveTotals
+from ui.tasks import TaskRunner
 
 #: How long a message ("Bookmarked") stays; errors stay longer, as they need reading.
 MESSAGE_MS = 5_000
@@ -51,8 +53,9 @@ class StatusLine(QObject):
         self._expire(None if lasting else MESSAGE_MS)
 
     def show_error(self, error: object) -> None:
-        """Errors from the core, in red; the window stays usable."""
-        if isinstance(error, ReaderError):
+        """Errors from the core (or a line saying what is wrong), in red; the window stays
+        usable."""
+        if isinstance(error, ReaderError | str):
             message = str(error)
         else:
             message = f"Unexpected error: {type(error).__name__}: {error}"
@@ -64,6 +67,16 @@ class StatusLine(QObject):
         self._expiry.stop()
         if after_ms is not None:
             self._expiry.start(after_ms)
+
+    def report_health(self, archive: Archive, runner: TaskRunner) -> None:
+        """Say if the archive's full-text index was found damaged, and — after an unclean
+        shutdown, when ``Archive.open`` started a check — what that check finds, once it has
+        finished (it runs off the GUI thread; the window is usable meanwhile)."""
+        if archive.health_notice:
+            self.show_error(archive.health_notice)
+        if archive.check_due:
+            runner.read(archive.due_check,
+                        lambda notice: self.show_error(notice) if notice else None)
 
     def set_counts(self, totals: ArchiveTotals) -> None:
         self.counts.setText(counts_text(totals))

@@ -10,18 +10,40 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
 import platformdirs
 
-from reader.archive import articles, fts, images, saved, search, sources, tags, view_state
+from reader.archive import (
+    articles,
+    fts,
+    health,
+    images,
+    saved,
+    search,
+    sources,
+    tags,
+    view_state,
+)
 from reader.archive.database import Connection, Database
-from reader.archive.engine import connector, open_database, translate_errors
+from reader.archive.engine import (
+    HEALTH_CHECK_DUE,
+    HEALTH_FTS_DAMAGED,
+    connector,
+    health_flags,
+    open_database,
+    open_elsewhere,
+    set_health_flags,
+    translate_errors,
+    unclean_shutdown,
+)
 from reader.archive.sources import SyncTarget
 from reader.archive.watch import ChangeWatch, OwnWrites
-from reader.errors import ArchiveReadOnly
+from reader.errors import ArchiveError, ArchiveReadOnly
 from reader.query import Query, parse_query
 from reader.records import (
     ArchiveTotals,
@@ -62,12 +84,21 @@ class Archive:
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None) -> Archive:
-        """Open or create the archive; see ``engine.open_database`` for what it refuses."""
+        """Open or create the archive; see ``engine.open_database`` for what it refuses.
+
+        After an unclean shutdown (``engine.unclean_shutdown``, looked at before this process
+        opens anything) the full-text index is checked on a background thread: see
+        ``due_check``.
+        """
         resolved = default_archive_path(path)
+        unclean = unclean_shutdown(resolved)
         database, read_only, backup_path = open_database(resolved)
-        return cls(resolved, database, read_only, backup_path)
+        archive = cls(resolved, database, read_only, backup_path)
+        archive._after_open(unclean)
+        return archive
 
     def close(self) -> None:
+        self._stop_due_check()
         if not self.read_only:
             with contextlib.suppress(Exception), \
                     self._database.transaction(write=True) as connection:
@@ -343,6 +374,149 @@ class Archive:
             row = connection.exec_driver_sql(
                 "SELECT articles, unread, bookmarked FROM archive_stats WHERE id = 1").one()
         return ArchiveTotals(int(row[0]), int(row[1]), int(row[2]))
+
+    # --- health ----------------------------------------------------------------------------------
+
+    def health(self, seed: int | None = None) -> list[health.CheckResult]:
+        """Every check of ``reader.archive.health``, one result each (``broadsheet check``).
+
+        Remembers what the full-text check found (see ``health_notice``). Holds the write
+        lock while it runs (FTS5's check is an INSERT; taking the lock first means waiting
+        for a writer rather than failing halfway); a read-only archive gets every check but
+        FTS5's own (the probe still runs)."""
+        self._stop_due_check()  # this supersedes it
+        if self.read_only:
+            with self.reading() as connection:
+                results = health.run_checks(connection, seed, thorough=False)
+        else:
+            with self.writing() as connection:
+                results = health.run_checks(connection, seed)
+        full_text = next(result for result in results if result.name == "full-text index")
+        self._remember_full_text(full_text.ok)
+        return results
+
+    def repair(self, rebuild_index: bool | None = None) -> list[str]:
+        """Fix what can be fixed, each in one transaction; one line for each thing done.
+
+        Rebuilds the full-text index when ``rebuild_index`` (None: when its check fails now),
+        and deletes orphan images when no other process has the archive open (one of them
+        could be a sync about to link them).
+        """
+        self._stop_due_check()
+        done: list[str] = []
+        if rebuild_index is None:
+            with self.writing() as connection:  # FTS5's check takes the write lock anyway
+                rebuild_index = not health.full_text(connection).ok
+        if rebuild_index:
+            with self.writing() as connection:
+                count = fts.rebuild(connection)
+                flags = health_flags(connection)
+                set_health_flags(connection, flags & ~(HEALTH_FTS_DAMAGED | HEALTH_CHECK_DUE))
+            self.health_notice = None
+            done.append(f"rebuilt the full-text index ({count} articles)")
+        with self.writing() as connection:
+            if open_elsewhere(self.path):
+                orphans = 0
+                if images.orphans(connection)[0]:
+                    done.append("left the orphan images: another program has the archive open "
+                                "(close it and repair again)")
+            else:
+                orphans = images.drop_all_orphans(connection)
+        if orphans:
+            done.append(f"deleted {orphans} images no article showed")
+        return done
+
+    #: One line for people when the full-text index is known to be damaged, else None.
+    health_notice: str | None = None
+    _due_check: threading.Thread | None = None
+    _checking: sqlite3.Connection | None = None
+
+    @property
+    def check_due(self) -> bool:
+        """True while the full-text check owed after an unclean shutdown has not finished."""
+        thread = self._due_check
+        return thread is not None and thread.is_alive()
+
+    def due_check(self, wait: bool = True) -> str | None:
+        """The outcome of the check ``open`` started after an unclean shutdown: waits for it
+        (unless ``wait`` is false) and returns ``health_notice``. The command line waits; the
+        window lets it run and reads ``health_notice`` later."""
+        thread = self._due_check
+        if wait and thread is not None:
+            thread.join()
+        return self.health_notice
+
+    def _after_open(self, unclean: bool) -> None:
+        self._stopping = threading.Event()
+        self._check_lock = threading.Lock()
+        if self.read_only:
+            return  # nothing could be recorded or repaired
+        with contextlib.suppress(ArchiveError):
+            with self.reading() as connection:
+                flags = health_flags(connection)
+            if unclean:
+                with self.writing() as connection:
+                    flags = health_flags(connection) | HEALTH_CHECK_DUE
+                    set_health_flags(connection, flags)
+                    # Images a killed sync stored ahead of its articles: safe to delete only
+                    # while no other process could be syncing (checked inside this write
+                    # transaction, which any other writer would have to wait for).
+                    if not open_elsewhere(self.path):
+                        images.drop_all_orphans(connection)
+            if flags & HEALTH_FTS_DAMAGED:
+                self.health_notice = self._damaged_notice()
+            if flags & HEALTH_CHECK_DUE:
+                self._due_check = threading.Thread(target=self._run_due_check, daemon=True,
+                                                   name="archive-check")
+                self._due_check.start()
+
+    def _damaged_notice(self) -> str:
+        return (f"the full-text index of {self.path} is damaged, so searches may miss "
+                f"articles; {health.REPAIR_HINT}")
+
+    def _run_due_check(self) -> None:
+        """The full-text check after an unclean shutdown, on its own thread and connection
+        (a read transaction: nothing waits for it). Stopped by ``close``; then it is owed
+        again at the next open."""
+        try:
+            with self.reading() as connection:
+                with self._check_lock:  # so close interrupts this connection only while ours
+                    self._checking = connection.raw
+                try:
+                    if self._stopping.is_set():
+                        return
+                    result = health.full_text(connection, thorough=False)
+                finally:
+                    with self._check_lock:
+                        self._checking = None
+            if self._stopping.is_set():
+                return
+            self._remember_full_text(result.ok)
+        except (ArchiveError, sqlite3.Error):
+            return  # interrupted, or the archive went away: the check stays owed
+
+    def _remember_full_text(self, ok: bool) -> None:
+        self.health_notice = None if ok else self._damaged_notice()
+        if self.read_only:
+            return
+        with contextlib.suppress(ArchiveError), self.writing() as connection:
+            flags = health_flags(connection) & ~HEALTH_CHECK_DUE
+            flags = flags & ~HEALTH_FTS_DAMAGED if ok else flags | HEALTH_FTS_DAMAGED
+            set_health_flags(connection, flags)
+
+    def _stop_due_check(self) -> None:
+        thread = self._due_check
+        if thread is None or not thread.is_alive() or thread is threading.current_thread():
+            return
+        self._stopping.set()
+        for _ in range(100):  # an interrupt between two of its statements is lost: repeat
+            with self._check_lock:
+                if self._checking is not None:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._checking.interrupt()
+            thread.join(timeout=0.1)
+            if not thread.is_alive():
+                break
 
     def check(self) -> None:
         """Raise if SQLite or the full-text index find the archive inconsistent."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import stat
+import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +38,8 @@ APPLICATION_ID = 0x42534854
 HEAD_REVISION = "0005"
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+_O_NOCTTY = getattr(os, "O_NOCTTY", 0)
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
 def busy_timeout_ms() -> int:
@@ -44,21 +48,75 @@ def busy_timeout_ms() -> int:
     return int(raw) if raw.isdigit() else DEFAULT_BUSY_TIMEOUT_MS
 
 
+#: The files SQLite keeps beside an archive (write-ahead log, its index, a rollback journal).
+COMPANION_SUFFIXES = ("-wal", "-shm", "-journal")
+
+_FILE_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _kind_of(mode: int) -> str:
+    return next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+
+
+def _refuse_unless_regular(path: Path) -> bool:
+    """True when ``path`` is a regular file, False when nothing is there; raises for anything
+    else, before it is opened: reading a FIFO blocks until a writer comes (forever), and
+    SQLite would put a journal beside a device (``/dev/null-journal``)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return False
+    except OSError as error:
+        raise ArchiveUnavailable(f"cannot read {path}: {error.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise NotAnArchive(f"{path} is a folder, not a Broadsheet archive")
+    if not stat.S_ISREG(info.st_mode):
+        raise NotAnArchive(f"{path} is {_kind_of(info.st_mode)}, not a Broadsheet archive: "
+                           f"an archive is a regular file (or a path where one can be created)")
+    return True
+
+
 def identify(path: Path) -> bool:
     """Return True for an existing Broadsheet archive, False for a file to create.
 
-    Reads only the 100-byte header, so a foreign file is never opened by SQLite (which could
-    create journal files beside it). Raises NotAnArchive for anything else.
+    Anything that is not a regular file or a new path is refused before it is opened, and so
+    is an archive whose SQLite companion files are not regular files. Reads only the 100-byte
+    header, so a foreign file is never opened by SQLite (which could create journal files
+    beside it). Raises NotAnArchive for anything else.
     """
+    exists = _refuse_unless_regular(path)
+    for suffix in COMPANION_SUFFIXES:
+        companion = path.with_name(path.name + suffix)
+        try:
+            _refuse_unless_regular(companion)
+        except NotAnArchive as error:
+            raise NotAnArchive(f"{path} cannot be used: {error}") from None
+    if not exists:
+        return False
     try:
-        with path.open("rb") as handle:
-            header = handle.read(100)
+        # O_NONBLOCK: should the path have become a FIFO since it was looked at, opening it
+        # returns at once instead of waiting for a writer; the fstat below then refuses it.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _O_NOCTTY | _O_CLOEXEC)
     except FileNotFoundError:
         return False
     except IsADirectoryError:
         raise NotAnArchive(f"{path} is a folder, not a Broadsheet archive") from None
     except OSError as error:
         raise ArchiveUnavailable(f"cannot read {path}: {error.strerror}") from None
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotAnArchive(f"{path} is {_kind_of(mode)}, not a Broadsheet archive")
+        header = os.read(descriptor, 100)
+    except OSError as error:
+        raise ArchiveUnavailable(f"cannot read {path}: {error.strerror}") from None
+    finally:
+        os.close(descriptor)
     if not header:
         return False
     if not header.startswith(_SQLITE_MAGIC) or len(header) < 100:
@@ -66,6 +124,85 @@ def identify(path: Path) -> bool:
     if int.from_bytes(header[68:72], "big") != APPLICATION_ID:
         raise NotAnArchive(f"{path} is an SQLite database but not a Broadsheet archive")
     return True
+
+
+# --- unclean shutdowns -------------------------------------------------------------------------
+#
+# How a crash is noticed, cheaply and without writing anything: in WAL mode, the last
+# connection to close checkpoints the write-ahead log and deletes it, and every open
+# connection holds a read lock on one byte of the "-shm" index (SQLite's unix VFS calls it the
+# dead-man switch, UNIX_SHM_DMS: byte 128), which the kernel drops when its process dies,
+# however it dies. So a non-empty "-wal" that no process holds that lock for was left by a
+# process that never closed the archive: killed, crashed, or the machine lost power. Locks are
+# read from /proc/locks (Linux), never probed with fcntl: closing a descriptor of the file
+# would drop this process's own SQLite locks on it. Elsewhere nothing is detected.
+
+#: Bits of the database header's ``user_version`` (the schema's version is Alembic's, in
+#: ``alembic_version``; nothing else uses this field): the archive's health as last seen.
+HEALTH_CHECK_DUE = 1  #: an unclean shutdown was noticed; the full-text index is to be checked
+HEALTH_FTS_DAMAGED = 2  #: the last check found the full-text index damaged
+_DEAD_MAN_SWITCH = 128
+
+
+def shm_lock_holders(path: Path) -> set[int] | None:
+    """Ids of the processes with the archive open (holding SQLite's lock on byte 128 of its
+    "-shm"); empty when none does; None when that cannot be known (not Linux, no /proc)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        info = os.stat(path.with_name(path.name + "-shm"))
+    except FileNotFoundError:
+        return set()
+    except OSError:
+        return None
+    device = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
+    try:
+        table = Path("/proc/locks").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    holders: set[int] = set()
+    for line in table.splitlines():
+        # "12: POSIX  ADVISORY  READ 1806 fe:00:2149227 128 128"; "12: -> POSIX ..." lines
+        # are requests waiting for a lock, not locks held.
+        fields = line.split()
+        if device not in fields or "->" in fields:
+            continue
+        at = fields.index(device)
+        try:
+            pid, start, end = int(fields[at - 1]), int(fields[at + 1]), fields[at + 2]
+            if start <= _DEAD_MAN_SWITCH and (end == "EOF" or int(end) >= _DEAD_MAN_SWITCH):
+                holders.add(pid)
+        except (ValueError, IndexError):
+            return None  # a format this code does not know: say nothing rather than guess
+    return holders
+
+
+def unclean_shutdown(path: Path) -> bool:
+    """True when the archive at ``path`` was last left by a process that did not close it
+    (see above): a non-empty write-ahead log that no running process holds open."""
+    try:
+        info = os.stat(path.with_name(path.name + "-wal"))
+    except OSError:
+        return False
+    if not stat.S_ISREG(info.st_mode) or info.st_size == 0:
+        return False
+    holders = shm_lock_holders(path)
+    return holders is not None and not holders
+
+
+def open_elsewhere(path: Path) -> bool:
+    """True unless it is known that no other process has the archive open (so a clean-up
+    that another process's sync could be racing is safe only when this is False)."""
+    holders = shm_lock_holders(path)
+    return holders is None or bool(holders - {os.getpid()})
+
+
+def health_flags(connection: Connection) -> int:
+    return int(connection.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+
+
+def set_health_flags(connection: Connection, flags: int) -> None:
+    connection.exec_driver_sql(f"PRAGMA user_version = {int(flags)}")
 
 
 def _is_writable(path: Path) -> bool:
@@ -302,6 +439,8 @@ def primary_code(error: sqlite3.Error) -> int | None:
     return code & 0xFF if isinstance(code, int) else None
 
 
+_SQLITE_CORRUPT_VTAB = getattr(sqlite3, "SQLITE_CORRUPT_VTAB", 267)
+
 #: Result codes that mean the archive cannot be reached at all: a missing or unopenable file,
 #: the disk or the file system failing, permissions, no large-file support, a broken lock
 #: protocol (as on some network file systems), an authorizer's refusal.
@@ -321,6 +460,10 @@ def _translate(error: sqlite3.Error, path: Path) -> ArchiveError | None:
         )
     if code == sqlite3.SQLITE_READONLY:
         return ArchiveReadOnly(f"the archive {path} is read-only; it can be read but not changed")
+    if getattr(error, "sqlite_errorcode", None) == _SQLITE_CORRUPT_VTAB:
+        # FTS5's word for a damaged index: the articles are fine, and a rebuild fixes it.
+        return ArchiveCorrupt(f"the full-text index of the archive {path} is damaged "
+                              f"({reason}); run `broadsheet check --repair` to rebuild it")
     if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
         return ArchiveCorrupt(f"the archive {path} is damaged ({reason}); restore a backup")
     if code == sqlite3.SQLITE_FULL:

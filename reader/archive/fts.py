@@ -16,6 +16,8 @@ just forgets it.
 
 from __future__ import annotations
 
+import random
+import re
 from collections.abc import Collection
 from typing import Any
 
@@ -92,7 +94,72 @@ def discard(connection: Connection) -> None:
     connection.info.pop(_PENDING, None)
 
 
+# --- checking and rebuilding ------------------------------------------------------------------
+#
+# FTS5's own 'integrity-check' compares the index with its content, but not every damaged
+# page makes it fail: with this archive's large rowids (order keys are microseconds), a leaf
+# whose term bytes were overwritten passed it in SQLite 3.40 while searches for the term
+# silently lost the articles on that page. So ``probe`` also asks the index what a reader
+# would: do these words of these articles find them? The two together are ``Archive``'s FTS
+# health check (``reader.archive.health``).
+
+
 def check(connection: Connection) -> None:
     """Raise if the index disagrees with its content (FTS5's own 'integrity-check')."""
     connection.exec_driver_sql("INSERT INTO articles_fts (articles_fts, rank) "
                                "VALUES ('integrity-check', 1)")
+
+
+# Words a search is certain to find where they stand: letters only, between spaces or plain
+# punctuation (so no combining mark or joiner makes the tokenizer read a longer token), and
+# short enough that no limit on indexed word length could cut them.
+_PROBE_WORD = re.compile(r"(?<![^\s.,;:!?\"'()\[\]])[^\W\d_]{3,16}(?![^\s.,;:!?\"'()\[\]])")
+
+
+def probe(connection: Connection, articles: int = 2000, words: int = 5,
+          seed: int | None = None) -> tuple[int, int]:
+    """(misses, probes): for a random sample of ``articles``, whether up to ``words`` of each
+    one's title and body words find it in the index. Any miss means a damaged index.
+
+    Each probe is one indexed lookup (the word's postings, sought to the article's rowid), so
+    a few hundred cost milliseconds on any archive size.
+    """
+    db = connection.raw
+    highest = db.execute("SELECT max(id) FROM articles").fetchone()[0]
+    if not highest:
+        return 0, 0
+    chooser = random.Random(seed)
+    wanted = sorted({chooser.randint(1, int(highest)) for _ in range(articles)})
+    misses = probes = 0
+    for start in range(0, len(wanted), _BATCH):
+        batch = wanted[start : start + _BATCH]
+        rows = db.execute(
+            f"SELECT order_key, title, body FROM article_search_text "
+            f"WHERE article_id IN ({','.join('?' * len(batch))})", tuple(batch)).fetchall()
+        for order_key, title, body in rows:
+            found = list(dict.fromkeys(_PROBE_WORD.findall(f"{title} {body[:20_000]}")))
+            for word in chooser.sample(found, min(words, len(found))):
+                probes += 1
+                hit = db.execute("SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? "
+                                 "AND rowid = ?", (f'"{word}"', order_key)).fetchone()
+                misses += hit is None
+    return misses, probes
+
+
+def rebuild(connection: Connection) -> int:
+    """Rebuild the whole index from the articles, in the caller's transaction; returns how
+    many articles were indexed.
+
+    Not FTS5's own 'rebuild', which reads the content view directly: the index is refilled
+    the way ``flush`` fills it (the same rows, in rowid order), so whatever the write path
+    indexes, a rebuild indexes too.
+    """
+    db = connection.raw
+    discard(connection)
+    db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('delete-all')")
+    ordered = [int(row[0]) for row in db.execute("SELECT id FROM articles ORDER BY order_key")]
+    for start in range(0, len(ordered), _BATCH):
+        db.executemany(
+            f"INSERT INTO articles_fts (rowid, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+            _by_rowid(_rows(connection, ordered[start : start + _BATCH])))
+    return len(ordered)

@@ -10,16 +10,19 @@ from collections.abc import Iterable, Sequence
 from reader.archive import fts
 from reader.archive.database import Connection
 from reader.records import TagCount
+from reader.text import valid_text
 
 MAX_TAG_LENGTH = 100
 
 
 def clean_tag_names(names: Iterable[str]) -> list[str]:
-    """Trimmed, space-collapsed, non-empty names, deduplicated without regard to case."""
+    """Trimmed, space-collapsed, non-empty names, deduplicated without regard to case; valid
+    Unicode (``reader.text.valid_text``), so a name from a feed, a file or the command line
+    always reaches SQLite."""
     seen: set[str] = set()
     result: list[str] = []
     for raw in names:
-        name = " ".join(raw.split())[:MAX_TAG_LENGTH]
+        name = " ".join(valid_text(raw).split())[:MAX_TAG_LENGTH]
         if name and name.casefold() not in seen:
             seen.add(name.casefold())
             result.append(name)
@@ -112,7 +115,7 @@ def rename(connection: Connection, old: str, new: str) -> tuple[str, list[int]]:
     """
     from reader.errors import ReaderError, TagNotFound
 
-    new = " ".join(new.split())[:MAX_TAG_LENGTH]
+    old, new = valid_text(old), " ".join(valid_text(new).split())[:MAX_TAG_LENGTH]
     source = connection.exec_driver_sql("SELECT id FROM tags WHERE name = ?", (old,)).scalar()
     if source is None:
         raise TagNotFound(old)

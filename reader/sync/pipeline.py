@@ -2,10 +2,14 @@
 
 Per source (``prepare_source``, on a worker thread): fetch with the stored validators → stop
 on 304 → parse → skip entries the archive already has unchanged → extract the full page
-where the feed gave only a summary → download images into memory and point the body at them.
-Then the run's one writer (the calling thread, ``apply``) stores all of that source's changes
-in one transaction and saves the validators. A failure is recorded on its source and the
-others carry on. Shaped after Miniflux's ``RefreshFeed`` (see shared/STYLE.md).
+where the feed gave only a summary → download images, storing each in the archive as it
+arrives, and point the body at them. Then the run's one writer (the calling thread,
+``apply``) stores all of that source's articles in one transaction and saves the validators.
+A failure is recorded on its source and the others carry on. Shaped after Miniflux's
+``RefreshFeed`` (see shared/STYLE.md).
+
+Images are downloaded and stored as they arrive, within per-article and per-source budgets:
+see ``reader.sync.images``.
 """
 
 from __future__ import annotations
@@ -25,24 +29,30 @@ from reader.archive import images as archive_images
 from reader.archive.sources import SyncTarget
 from reader.errors import DocumentError, FetchError, ReaderError, RetryLater, SourceGone
 from reader.records import ArticleDraft
-from reader.render.images import (
-    MAX_IMAGE_BYTES,
-    StoredImage,
-    archive_image_uri,
-    find_images,
-    prepare_image,
-)
+from reader.render.images import archive_image_uri, find_images, placeholders_for
 from reader.render.plaintext import html_to_text
 from reader.sync import cpu
 from reader.sync.cpu import CpuPool
 from reader.sync.extract import extract_article
 from reader.sync.fetch import Fetcher, FetchResult
+from reader.sync.images import (
+    ImageBudget,
+    KeptImage,
+    LocalisedImages,
+    download_images,
+    finished_body,
+)
+from reader.sync.images import (  # kept importable from here (subscribe.py imports them)
+    ImageCache as ImageCache,
+)
+from reader.sync.images import (
+    localise_images as localise_images,
+)
 
 SyncStatus = Literal["ok", "not_modified", "failed"]
 #: Progress callback: (sources done, sources in all, the source just finished or None).
 Progress = Callable[[int, int, "SyncReport | None"], None]
 
-MAX_IMAGES_PER_ARTICLE = 40
 DEFAULT_WORKERS = 4
 T = TypeVar("T")
 
@@ -68,65 +78,18 @@ class PreparedEntry:
 
 @dataclass(slots=True)
 class SourceUpdate:
-    """Everything one source's sync will write, gathered before the write transaction."""
+    """Everything one source's sync will write, gathered before the write transaction.
+
+    Its images are already in the archive (``ImageCache``); ``images`` holds what ``apply``
+    needs to check they still are.
+    """
 
     target: SyncTarget
     fetched: FetchResult
     title: str | None = None
     site_url: str | None = None
     entries: list[PreparedEntry] = field(default_factory=list)
-    images: dict[str, StoredImage] = field(default_factory=dict)
-
-
-class ImageCache:
-    """Images already downloaded in this run, by URL, shared by all workers.
-
-    A URL that failed stays failed for the run (None), so a broken image used by a hundred
-    entries costs one request, not a hundred.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._by_url: dict[str, StoredImage | None] = {}
-
-    def get(self, url: str, fetcher: Fetcher) -> StoredImage | None:
-        with self._lock:
-            if url in self._by_url:
-                return self._by_url[url]
-        try:
-            image: StoredImage | None = prepare_image(
-                fetcher.fetch(url, max_bytes=MAX_IMAGE_BYTES).content)
-        except (FetchError, DocumentError):
-            image = None
-        with self._lock:
-            self._by_url.setdefault(url, image)
-            return self._by_url[url]
-
-
-def download_images(urls: Sequence[str], fetcher: Fetcher, cache: ImageCache
-                    ) -> tuple[dict[str, str | None], dict[str, StoredImage]]:
-    """Each URL's ``archive-image:`` URI (None when it cannot be had, or is past the per-
-    article cap), and the images to store, by hash."""
-    mapping: dict[str, str | None] = {}
-    kept: dict[str, StoredImage] = {}
-    for index, url in enumerate(urls):
-        image = cache.get(url, fetcher) if index < MAX_IMAGES_PER_ARTICLE else None
-        mapping[url] = None if image is None else archive_image_uri(image.sha256)
-        if image is not None:
-            kept[image.sha256] = image
-    return mapping, kept
-
-
-def localise_images(body: str, base_url: str | None, fetcher: Fetcher,
-                    cache: ImageCache) -> tuple[str, dict[str, StoredImage]]:
-    """Download every image the body shows and point it into the archive.
-
-    An image that cannot be had (or one past the per-article cap) becomes a placeholder: the
-    stored body never refers to the network.
-    """
-    found = find_images(body, base_url)
-    mapping, kept = download_images(found.sources, fetcher, cache)
-    return found.rewrite(mapping), kept
+    images: dict[str, KeptImage] = field(default_factory=dict)
 
 
 def full_text(draft: ArticleDraft, fetcher: Fetcher) -> ArticleDraft:
@@ -173,21 +136,25 @@ def prepare_source(archive: Archive, target: SyncTarget, fetcher: Fetcher,
     examined = run(cpu.examine, [(draft.body_html, draft.url or fetched.url)
                                  for draft, _ in fresh]) if fresh else []
     jobs: list[cpu.BodyJob] = []
-    kept: list[tuple[ArticleDraft, tuple[str, str], tuple[str, ...]]] = []
+    kept: list[tuple[ArticleDraft, tuple[str, str], LocalisedImages]] = []
+    image_budget = ImageBudget.for_source()
     for (draft, identity), looked in zip(fresh, examined, strict=True):
         entry, urls = draft, looked.image_urls
         if target.full_text == "always" or (target.full_text == "auto" and looked.summary):
             entry = full_text(draft, fetcher)
             if entry is not draft:
                 urls = tuple(find_images(entry.body_html, entry.url or fetched.url).sources)
-        mapping, images = download_images(urls, fetcher, cache)
-        update.images.update(images)
-        jobs.append(cpu.BodyJob(entry.body_html, entry.url or fetched.url, mapping, entry.url))
+        localised = download_images(urls, fetcher, cache, image_budget)
+        update.images.update(localised.kept)
+        jobs.append(cpu.BodyJob(entry.body_html, entry.url or fetched.url, localised.mapping,
+                                entry.url))
         kept.append((dataclasses.replace(entry, tags=(*entry.tags, *target.tags)), identity,
-                     tuple(images)))
+                     localised))
     cleaned = run(cpu.finish_bodies, jobs) if jobs else []
-    update.entries.extend(PreparedEntry(draft, known_id, body, hashes)
-                          for (draft, known_id, hashes), body in zip(kept, cleaned, strict=True))
+    update.entries.extend(
+        PreparedEntry(draft, known_id, finished_body(body, localised),
+                      tuple(localised.kept))
+        for (draft, known_id, localised), body in zip(kept, cleaned, strict=True))
     return update
 
 
@@ -204,10 +171,12 @@ def apply(archive: Archive, update: SourceUpdate, now: datetime) -> SyncReport:
     target, fetched = update.target, update.fetched
     new = updated = 0
     with archive.writing() as connection:
-        archive_images.store(connection, (
-            (image.sha256, image.mime_type, image.width, image.height, image.data)
-            for image in update.images.values()))
+        # Stored ahead by ImageCache; another process may have deleted one since (see the
+        # module docstring): its article shows a placeholder rather than the source failing.
+        missing = set(update.images) - archive_images.present(connection, update.images)
         for entry in update.entries:
+            if missing and missing.intersection(entry.image_hashes):
+                entry = _without_images(entry, missing)
             outcome = articles.store_draft(
                 connection, target.id, entry.draft, now, known=entry.known,
                 cleaned=entry.cleaned, image_hashes=entry.image_hashes)
@@ -222,6 +191,13 @@ def apply(archive: Archive, update: SourceUpdate, now: datetime) -> SyncReport:
     status: SyncStatus = "not_modified" if fetched.not_modified else "ok"
     return SyncReport(target.id, fetched.permanent_url or target.url, status, new, updated,
                       None, update.title or target.title)
+
+
+def _without_images(entry: PreparedEntry, missing: set[str]) -> PreparedEntry:
+    body_html = placeholders_for(entry.cleaned[0], {archive_image_uri(sha) for sha in missing})
+    return dataclasses.replace(
+        entry, cleaned=(body_html, html_to_text(body_html)),
+        image_hashes=tuple(sha for sha in entry.image_hashes if sha not in missing))
 
 
 def record_failure(archive: Archive, target: SyncTarget, error: BaseException,
@@ -259,7 +235,7 @@ def sync(archive: Archive, source_ids: Sequence[int] | None = None, *,
                for source_id, url, reason in skipped]
     own_fetcher = fetcher is None
     client = fetcher or Fetcher()
-    cache = ImageCache()
+    cache = ImageCache(archive)
     total = len(targets)
     wanted = CpuPool.size_for(total) if processes is None else processes
     cpu_pool = CpuPool(wanted) if wanted > 0 and total > 0 else None
@@ -295,6 +271,9 @@ def sync(archive: Archive, source_ids: Sequence[int] | None = None, *,
         if cpu_pool is not None:
             cpu_pool.close(cancel=not finished)
         pool.shutdown(wait=not (cancel is not None and cancel.is_set()), cancel_futures=True)
+        # After the last apply: delete the images this run stored that no article shows (a
+        # cancelled run's fetch threads may still be going; the closed cache stores no more).
+        cache.close()
         if own_fetcher:
             client.close()
     return sorted(reports, key=lambda report: report.source_id)
