@@ -55,8 +55,8 @@ def test_j_k_open_articles_and_mark_them_read(make_window: object, demo_path: Pa
 def test_bookmark_persists_across_a_restart(make_window: object, demo_path: Path,
                                             qtbot: QtBot) -> None:
     window = make_window(demo_path)  # type: ignore[operator]
-    window.step_article(1)
-    window.step_article(1)
+    window.navigator.step_article(1)
+    window.navigator.step_article(1)
     qtbot.waitUntil(lambda: window.article_view.current_article_id is not None, timeout=5000)
     wait_idle(qtbot, window)
     article_id = window.article_view.current_article_id
@@ -228,7 +228,7 @@ def test_unexpected_error_shows_a_dialog_and_the_window_carries_on(
         assert shown == []
     finally:
         sys.excepthook = previous
-    window.step_article(1)
+    window.navigator.step_article(1)
     qtbot.waitUntil(lambda: window.article_view.current_article_id is not None, timeout=5000)
 
 
@@ -241,14 +241,14 @@ def test_reading_many_articles_keeps_none_alive(make_window: object, demo_path: 
 
     def sweep(step: int) -> int:
         for _ in range(rows - 1):
-            window.step_article(step)
-            expected = window.current_headline().id
+            window.navigator.step_article(step)
+            expected = window.navigator.current_headline().id
             qtbot.waitUntil(lambda shown=expected: window.article_view.current_article_id
                             == shown, timeout=5000)
             wait_idle(qtbot, window)
         return rows - 1
 
-    window.step_article(1)
+    window.navigator.step_article(1)
     sweep(1)  # warm up: caches fill, and earlier tests' widgets finish being deleted
     sweep(-1)
     QApplication.processEvents()

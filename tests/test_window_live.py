@@ -81,7 +81,7 @@ def test_every_key_on_the_cheat_sheet_does_what_it_says(
     opened: list[object] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url))
     window = make_window(demo_path)
-    window.step_article(1)
+    window.navigator.step_article(1)
     qtbot.waitUntil(lambda: shown_id(window) is not None, timeout=5000)
     for command in COMMANDS:
         action = window.commands[command.name]
@@ -124,7 +124,7 @@ def test_the_last_article_of_one_archive_is_not_opened_in_another(
     ids = many_articles(other, 20)
     demo = make_window(demo_path)
     for _ in range(3):
-        demo.step_article(1)
+        demo.navigator.step_article(1)
     qtbot.waitUntil(lambda: shown_id(demo) == demo.headline_model.headline(2).id, timeout=5000)
     remembered = shown_id(demo)
     idle(qtbot, demo)
@@ -146,7 +146,7 @@ def test_the_last_article_of_one_archive_is_not_opened_in_another(
 def test_a_remembered_article_that_is_gone_is_ignored_quietly(
         make_window: Make, demo_path: Path, qtbot: QtBot) -> None:
     window = make_window(demo_path)
-    window.step_article(1)
+    window.navigator.step_article(1)
     qtbot.waitUntil(lambda: shown_id(window) is not None, timeout=5000)
     gone = shown_id(window)
     idle(qtbot, window)
@@ -301,7 +301,7 @@ def test_the_status_bar_counts_the_list_and_messages_fade(
     with qtbot.waitSignal(window.headline_model.first_page_loaded, timeout=5000):
         window.tag_view.select(FilterChoice("tag", "Weather"))
     qtbot.waitUntil(lambda: window.status.counts.text() == "1 article · 1 unread", timeout=5000)
-    window.step_article(1)
+    window.navigator.step_article(1)
     qtbot.waitUntil(lambda: shown_id(window) is not None, timeout=5000)
     idle(qtbot, window)
     qtbot.keyClick(window.headline_view, Qt.Key.Key_B)
@@ -353,7 +353,7 @@ def test_own_writes_are_not_taken_for_someone_elses(make_window: Make, demo_path
     external: list[Changes] = []
     window.ops.archive_changed.connect(
         lambda changes: external.append(changes) if changes.external else None)
-    window.step_article(1)
+    window.navigator.step_article(1)
     qtbot.waitUntil(lambda: shown_id(window) is not None, timeout=5000)
     qtbot.keyClick(window.headline_view, Qt.Key.Key_B)
     idle(qtbot, window)
@@ -440,8 +440,8 @@ def test_the_gui_thread_never_reads_the_archive_or_decodes_images(
 def test_an_article_deleted_elsewhere_leaves_the_pane_and_the_list(
         make_window: Make, demo_path: Path, qtbot: QtBot) -> None:
     window = make_window(demo_path)
-    window.step_article(1)
-    window.step_article(1)
+    window.navigator.step_article(1)
+    window.navigator.step_article(1)
     qtbot.waitUntil(lambda: shown_id(window) == window.headline_model.headline(1).id,
                     timeout=5000)
     gone = shown_id(window)

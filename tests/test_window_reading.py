@@ -25,7 +25,7 @@ def test_search_words_are_marked_in_snippets_and_in_the_article(
     model = window.headline_model
     snippets = [model.headline(row).excerpt for row in range(model.rowCount())]
     assert any(spans(snippet, model.highlight) for snippet in snippets)
-    window.step_article(1)
+    window.navigator.step_article(1)
     qtbot.waitUntil(lambda: window.article_view.current_article_id is not None, timeout=5000)
     marked = window.article_view.extraSelections()
     assert marked and all(selection.cursor.selectedText().lower() == "ferry"
@@ -83,7 +83,7 @@ def test_preferences_apply_at_once_and_are_kept(make_window: Make, demo_path: Pa
     from ui.preferences import PreferencesDialog
 
     window = make_window(demo_path)
-    window.step_article(1)
+    window.navigator.step_article(1)
     qtbot.waitUntil(lambda: window.article_view.current_article_id is not None, timeout=5000)
     row_height = window.headline_view.sizeHintForRow(0)
     window.show_preferences()
@@ -142,7 +142,7 @@ def test_space_reads_on_then_opens_the_next_unread(make_window: Make, tmp_path: 
     with Archive.open(path) as archive:
         archive.store([make_draft(n, body=body) for n in range(3)])
     window = make_window(path)
-    window.step_article(1)
+    window.navigator.step_article(1)
     first = window.headline_model.headline(0).id
     qtbot.waitUntil(lambda: window.article_view.current_article_id == first, timeout=5000)
     bar = window.article_view.verticalScrollBar()
@@ -220,7 +220,7 @@ def test_a_saved_search_joins_the_left_pane_with_its_counts(
     assert row.data(COUNT_ROLE) == matches and row.data(UNREAD_ROLE) == matches
     assert [s.name for s in window.archive.saved_searches()] == ["Ferries"]
 
-    window.step_article(1)  # reading one lowers its unread count
+    window.navigator.step_article(1)  # reading one lowers its unread count
     qtbot.waitUntil(lambda: window.tag_model.index_for(chosen).data(UNREAD_ROLE)
                     == matches - 1, timeout=5000)
 
@@ -234,4 +234,54 @@ def test_a_saved_search_joins_the_left_pane_with_its_counts(
     qtbot.waitUntil(lambda: window.tag_view.current_choice() == FilterChoice("all"),
                     timeout=5000)
     assert window.archive.saved_searches() == []
-    assert window.headline_model.rowCount() == 12
+    qtbot.waitUntil(lambda: window.headline_model.rowCount() == 12, timeout=5000)
+
+
+def test_mark_all_read_from_the_list_and_the_left_pane_and_undo(
+        make_window: Make, demo_path: Path, qtbot: QtBot) -> None:
+    from ui.tag_filter import UNREAD_ROLE, FilterChoice
+
+    window = make_window(demo_path)
+    archive = window.archive
+    with qtbot.waitSignal(window.headline_model.first_page_loaded, timeout=5000):
+        window.search_bar.set_text("ferry")
+    in_list = [window.headline_model.headline(row).id
+               for row in range(window.headline_model.rowCount())]
+    window.headline_view.setFocus()
+    qtbot.keyClick(window.headline_view, Qt.Key.Key_A, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: all(archive.article(i).read for i in in_list), timeout=5000)
+    assert archive.totals().unread == 12 - len(in_list)  # only the list's
+    assert "Ctrl+Z" in window.status.text.text()
+    qtbot.waitUntil(lambda: all(window.headline_model.headline(r).read
+                                for r in range(window.headline_model.rowCount())),
+                    timeout=5000)
+    qtbot.keyClick(window.headline_view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: archive.totals().unread == 12, timeout=5000)
+    assert window.status.text.text().startswith("Undid marking")
+
+    weather = FilterChoice("tag", "Weather")  # from the left pane's menu: the whole tag
+    window.tag_view.mark_read_requested.emit(weather)
+    qtbot.waitUntil(lambda: archive.search_totals('tag:"Weather"').unread == 0, timeout=5000)
+    qtbot.waitUntil(lambda: window.tag_model.index_for(weather).data(UNREAD_ROLE) == 0,
+                    timeout=5000)
+    menu = window.tag_view.build_context_menu(window.tag_model.index_for(weather))
+    assert "Mark all read" in [action.text() for action in menu.actions()]
+    menu.deleteLater()
+
+
+def test_undo_a_tag_edit(make_window: Make, demo_path: Path, qtbot: QtBot,
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui import dialogs
+
+    window = make_window(demo_path)
+    window.navigator.step_article(1)
+    qtbot.waitUntil(lambda: window.article_view.current_article_id is not None, timeout=5000)
+    article_id = window.article_view.current_article_id
+    before = window.archive.article(article_id).tags
+    monkeypatch.setattr(dialogs, "ask_tags", lambda _parent, _article: ["Only this"])
+    qtbot.keyClick(window.headline_view, Qt.Key.Key_T)
+    qtbot.waitUntil(lambda: window.archive.article(article_id).tags == ("Only this",),
+                    timeout=5000)
+    idle(qtbot, window)
+    qtbot.keyClick(window.headline_view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.archive.article(article_id).tags == before, timeout=5000)

@@ -15,13 +15,16 @@ from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QWidget
 
+from reader.query import Query
 from reader.records import Changes, Headline
 from ui import dialogs
 from ui.article_view import ArticleView
 from ui.operations import ArchiveOps
 from ui.reading import ArticleReader
+from ui.search_bar import compose
 from ui.status_bar import StatusLine
-from ui.tag_filter import TagFilterModel
+from ui.tag_filter import FilterChoice, TagFilterModel
+from ui.undo import Undo
 
 
 class ArticleActions(QObject):
@@ -30,6 +33,7 @@ class ArticleActions(QObject):
                  selection: Callable[[], list[Headline]]) -> None:
         super().__init__(window)
         self._selection = selection
+        self.undo = Undo(status, self)
         self._ops = ops
         self._reader = reader
         self._view = view
@@ -95,11 +99,40 @@ class ArticleActions(QObject):
             names = dialogs.ask_tags_to_add(self._window, len(several))
             if names:
                 self._ops.tag_many([headline.id for headline in several], names)
+                before = {headline.id: headline.tags for headline in several}
+
+                def untag_them() -> None:
+                    for article_id, tags in before.items():
+                        self._ops.set_tags(article_id, list(tags))
+
+                self.undo.remember(f"tagging {len(several)} articles", untag_them)
             return
         article = self._reader.current
         wanted = None if article is None else dialogs.ask_tags(self._window, article)
         if article is not None and wanted is not None:
             self._ops.set_tags(article.id, wanted)
+            previous = list(article.tags)
+            self.undo.remember("the tag edit",
+                               lambda: self._ops.set_tags(article.id, previous))
+
+    def mark_all_read(self, choice: FilterChoice, search: Query | None = None,
+                      search_text: str = "") -> None:
+        """Every article of a left-pane row read — within ``search`` when one is given (the
+        list on screen: Shift+A)."""
+        query, source_id = compose(choice, search or Query(None))
+        label = choice.label + (f" matching “{search_text}”" if search and search.root else "")
+
+        def done(changes: Changes) -> None:
+            changed = sorted(changes.articles)
+            if not changed:
+                self._status.show_message(f"Nothing unread in {label}")
+                return
+            self._status.show_message(f"Marked {len(changed):,} articles read in {label} "
+                                      "(Ctrl+Z to undo)")
+            self.undo.remember(f"marking {len(changed):,} articles read",
+                               lambda: self._ops.mark_read(changed, False))
+
+        self._ops.mark_read_matching(query, source_id, True, done)
 
     def rename_tag(self, name: str) -> None:
         new = dialogs.ask_rename(self._window, name)

@@ -91,9 +91,6 @@ class MainWindow(QMainWindow):
         self.reader.article_opened.connect(self._article_opened)
         self.navigator = Navigator(self.headline_view, self.headline_model, self.reader,
                                    self.status)
-        navigator = self.navigator
-        self.step_article, self.step_unread = navigator.step_article, navigator.step_unread
-        self.current_headline = navigator.current_headline
         self.search_bar.results_requested.connect(self.navigator.focus_results)
         self.reader.article_gone.connect(self._article_gone)
         self.sync = SyncRunner(self.ops, self.status, self)
@@ -106,6 +103,7 @@ class MainWindow(QMainWindow):
         self.saved = SavedSearchActions(self.ops, self.status, self, lambda: self._choice,
                                         self._choose, lambda: self.counts.saved_queries)
         self.tag_view.saved_requested.connect(self.saved.act)
+        self.tag_view.mark_read_requested.connect(self.article_actions.mark_all_read)
         self.watcher = ChangeWatcher(self.ops, parent=self)
         self.ops.archive_changed.connect(self._archive_changed)
         self._build_actions()
@@ -168,17 +166,20 @@ class MainWindow(QMainWindow):
             "save_page": lambda: self.adder.add_source(
                 dialogs.ask_text(self, "Save a web page", "Page address:"), page=True),
             "sync": self.sync.start, "quit": self.close,
-            "next": lambda: self.step_article(1), "previous": lambda: self.step_article(-1),
+            "next": lambda: self.navigator.step_article(1),
+            "previous": lambda: self.navigator.step_article(-1),
             "extend_next": lambda: self.navigator.extend(1),
             "extend_previous": lambda: self.navigator.extend(-1),
-            "page_down": lambda: self.article_view.page(1) or self.step_unread(1),
+            "page_down": lambda: self.navigator.read_on(self.article_view.page),
             "page_up": lambda: self.article_view.page(-1),
-            "next_unread": lambda: self.step_unread(1),
-            "previous_unread": lambda: self.step_unread(-1),
+            "next_unread": lambda: self.navigator.step_unread(1),
+            "previous_unread": lambda: self.navigator.step_unread(-1),
             "open_in_browser": self.article_actions.open_in_browser,
             "bookmark": self.article_actions.toggle_bookmark,
             "toggle_read": self.article_actions.toggle_read,
-            "edit_tags": self.article_actions.edit_tags,
+            "edit_tags": self.article_actions.edit_tags, "undo": self.article_actions.undo.undo,
+            "mark_all_read": lambda: self.article_actions.mark_all_read(
+                self._choice, self.search_bar.query, self.search_bar.applied_text),
             "delete": self.delete_current, "search": self.search_bar.focus,
             "clear_search": self.clear_search, "zoom_in": self.article_view.zoom_in,
             "zoom_out": self.article_view.zoom_out,

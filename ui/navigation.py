@@ -7,6 +7,8 @@ from the search box — either opens nothing or opens quietly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject
 
 from reader.records import Headline
@@ -90,6 +92,11 @@ class Navigator(QObject):
             if target == rows - 1 and self.headline_model.canFetchMore():
                 self.headline_model.fetchMore()
             self.select_row(target, by_reader=True)
+
+    def read_on(self, page: Callable[[int], bool]) -> None:
+        """Space: the next screenful of the article (``page``), or at its end the next unread."""
+        if not page(1):
+            self.step_unread(1)
 
     def step_unread(self, step: int) -> None:
         row = self.headline_view.currentIndex().row() + step

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Signal
 
 from reader import operations
 from reader.archive import Archive
+from reader.query import Query
 from reader.records import Changes, ImportResult, Outcome
 from ui.tasks import TaskRunner
 
@@ -61,6 +62,11 @@ class ArchiveOps(QObject):
     def mark_read(self, article_ids: Sequence[int], read: bool = True) -> None:
         ids = list(article_ids)
         self._write(lambda: operations.mark_read(self.archive, ids, read))
+
+    def mark_read_matching(self, query: Query, source_id: int | None, read: bool,
+                           done: Callable[[Changes], None]) -> None:
+        self._write(lambda: operations.mark_read_matching(self.archive, query, read,
+                                                          source_id=source_id), done)
 
     def bookmark(self, article_ids: Sequence[int], bookmarked: bool,
                  done: Callable[[Changes], None] | None = None) -> None:

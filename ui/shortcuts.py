@@ -47,6 +47,10 @@ COMMANDS: Sequence[Command] = (
             "previous unread article"),
     Command("open_in_browser", "&Article", "&Open in browser", ("O",),
             "open the article's page in the browser (Enter in the list too)"),
+    Command("mark_all_read", "&Article", "Mark &all in the list read", ("Shift+A",),
+            "mark every article in the list read"),
+    Command("undo", "&Article", "&Undo", ("Ctrl+Z",),
+            "undo the last mark-all-read or tag edit"),
     Command("bookmark", "&Article", "&Bookmark", ("B",), "bookmark / remove the bookmark"),
     Command("toggle_read", "&Article", "&Mark read / unread", ("M",), "mark read / unread"),
     Command("edit_tags", "&Article", "Edit &tags…", ("T",), "edit the article's tags"),
@@ -69,9 +73,9 @@ def key_label(key: str) -> str:
 #: The sheet's order: reading first, the rarer commands after.
 SHEET_ORDER = ("next", "previous", "extend_next", "extend_previous", "page_down", "page_up",
                "next_unread", "previous_unread", "open_in_browser", "bookmark", "toggle_read",
-               "edit_tags", "delete", "search", "clear_search", "save_search", "sync",
-               "zoom_in", "zoom_out", "import_files", "add_source", "preferences", "shortcuts",
-               "quit")
+               "edit_tags", "mark_all_read", "undo", "delete", "search", "clear_search",
+               "save_search", "sync", "zoom_in", "zoom_out", "import_files", "add_source",
+               "preferences", "shortcuts", "quit")
 
 
 def cheat_sheet() -> list[tuple[str, str]]:

@@ -732,6 +732,8 @@ class TagFilterView(QTreeView):
     merge_requested = Signal(str)
     #: (what, saved search name): "rename", "edit" or "delete".
     saved_requested = Signal(str, str)
+    #: A row's "Mark all read": its FilterChoice.
+    mark_read_requested = Signal(object)
     sort_changed = Signal(str)
 
     def __init__(self, model: TagFilterModel, parent: QWidget | None = None) -> None:
@@ -784,6 +786,10 @@ class TagFilterView(QTreeView):
         """The context menu for ``index`` (may be invalid: empty space); the caller owns it."""
         menu = QMenu(self)
         choice = index.data(CHOICE_ROLE) if index.isValid() else None
+        if isinstance(choice, FilterChoice) and choice.kind != "bookmarked":
+            menu.addAction("Mark all read").triggered.connect(
+                lambda _checked=False: self.mark_read_requested.emit(choice))
+            menu.addSeparator()
         if isinstance(choice, FilterChoice) and choice.kind == "tag":
             name = str(choice.value)
 
