@@ -26,7 +26,15 @@ from typing import IO, Any, TextIO, cast
 from reader import operations
 from reader.archive import Archive
 from reader.errors import ReaderError
-from reader.records import Article, Headline, ImportResult, SourceInfo, TagCount
+from reader.records import (
+    ArchiveTotals,
+    Article,
+    Headline,
+    ImportResult,
+    SavedSearch,
+    SourceInfo,
+    TagCount,
+)
 from reader.render.dates import humanize_date
 from reader.text import valid_text
 
@@ -240,6 +248,12 @@ def cmd_list(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
         _print_json([headline_json(row) for row in rows], out)
     else:
         print_headlines(rows, out)
+        if cursor is not None and len(rows) >= args.limit:
+            more = archive.search_totals(query, source_id=args.source)
+            left = more.articles - len(rows)
+            if left > 0:
+                plus = "+" if more.capped else ""
+                out.write(f"… and {left:,}{plus} more (--limit N shows more)\n")
     return EXIT_OK
 
 
@@ -269,6 +283,53 @@ def _flag_command(action: Callable[[Archive, list[int]], object], verb: str) -> 
         out.write(f"{verb} {ids}\n")
         return EXIT_OK
     return run
+
+
+def cmd_read(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
+    """``read``/``unread``: the given articles, or with --query every article it matches."""
+    read = args.command == "read"
+    verb = "marked read" if read else "marked unread"
+    if args.query is not None:
+        changes = operations.mark_read_matching(archive, args.query, read)
+        count = len(changes.articles)
+        out.write(f"{verb} {count:,} article{'s' if count != 1 else ''}\n")
+        return EXIT_OK
+    operations.mark_read(archive, args.article_ids, read)
+    out.write(f"{verb} {', '.join(f'#{i}' for i in args.article_ids)}\n")
+    return EXIT_OK
+
+
+def saved_json(entry: SavedSearch, totals: ArchiveTotals) -> dict[str, Any]:
+    return {"name": entry.name, "query": entry.query, "count": totals.articles,
+            "unread": totals.unread}
+
+
+def cmd_saved(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
+    """``saved add NAME QUERY`` / ``saved list`` / ``saved remove NAME``."""
+    if args.action == "add":
+        entry = operations.save_search(archive, args.name, " ".join(args.query)).result
+        out.write(f"saved the search {entry.name!r}: {entry.query}\n")
+    elif args.action == "remove":
+        operations.remove_saved_search(archive, args.name)
+        out.write(f"removed the saved search {' '.join(args.name.split())!r}\n")
+    else:
+        listed = [(entry, archive.search_totals(f"saved:{_quoted(entry.name)}"))
+                  for entry in archive.saved_searches()]
+        if getattr(args, "json", False):
+            _print_json([saved_json(entry, totals) for entry, totals in listed], out)
+        elif not listed:
+            out.write(f"No saved searches yet; save one with `{PROGRAM} saved add NAME QUERY`.\n")
+        else:
+            width = max(len(entry.name) for entry, _ in listed)
+            for entry, totals in listed:
+                plus = "+" if totals.capped else ""
+                out.write(f"{entry.name:<{width}}  {totals.articles:>7,}{plus} "
+                          f"({totals.unread:,} unread)  {entry.query}\n")
+    return EXIT_OK
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def cmd_tag(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
@@ -406,9 +467,9 @@ COMMANDS: dict[str, Callable[[Archive, argparse.Namespace, TextIO], int]] = {
     "bookmark": _flag_command(lambda a, ids: operations.bookmark(a, ids, True), "bookmarked"),
     "unbookmark": _flag_command(lambda a, ids: operations.bookmark(a, ids, False),
                                 "unbookmarked"),
-    "read": _flag_command(lambda a, ids: operations.mark_read(a, ids, True), "marked read"),
-    "unread": _flag_command(lambda a, ids: operations.mark_read(a, ids, False),
-                            "marked unread"),
+    "read": cmd_read,
+    "unread": cmd_read,
+    "saved": cmd_saved,
     "tag": cmd_tag,
     "untag": cmd_tag,
     "delete": _flag_command(operations.delete, "deleted"),
@@ -431,7 +492,8 @@ search language (for `list QUERY`):
   author:NAME         by an author with that name
   is:unread is:read is:bookmarked
   after:YYYY-MM-DD    on or after that day (UTC); before:YYYY-MM-DD strictly before it
-  sort:relevance      best matches first (default: newest first)
+  saved:NAME          what the saved search NAME matches (see `broadsheet saved`)
+  sort:relevance      best matches first; sort:oldest oldest first (default: newest first)
 """
 
 
@@ -503,10 +565,27 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("article_id", type=_row_id, metavar="ARTICLE_ID")
     add("tags", "list tags with their article and unread counts", json_flag)
     for name, text in (("bookmark", "bookmark articles"), ("unbookmark", "remove bookmarks"),
-                       ("read", "mark articles read"), ("unread", "mark articles unread"),
                        ("delete", "delete articles (they will not be imported again)")):
         sub = add(name, text)
         sub.add_argument("article_ids", nargs="+", type=_row_id, metavar="ARTICLE_ID")
+    for name, text in (("read", "mark articles read: these, or every match of --query"),
+                       ("unread", "mark articles unread: these, or every match of --query")):
+        sub = add(name, text)
+        sub.add_argument("article_ids", nargs="*", type=_row_id, metavar="ARTICLE_ID")
+        sub.add_argument("--query", type=_text, metavar="QUERY",
+                         help="every article this search matches (prints how many)")
+    saved = add("saved", "saved searches: add NAME QUERY, list, remove NAME (and saved:NAME "
+                         "inside any query)")
+    actions = saved.add_subparsers(dest="action", metavar="ACTION", required=True)
+    sub = actions.add_parser("add", help="save QUERY under NAME",
+                             description="save QUERY under NAME")
+    sub.add_argument("name", type=_text, metavar="NAME")
+    sub.add_argument("query", nargs="+", type=_text, metavar="QUERY")
+    actions.add_parser("list", help="every saved search with its counts",
+                       description="every saved search with its counts", parents=[json_flag])
+    sub = actions.add_parser("remove", help="forget a saved search",
+                             description="forget a saved search")
+    sub.add_argument("name", type=_text, metavar="NAME")
     for name, text in (("tag", "add a tag to an article"),
                        ("untag", "remove a tag from an article")):
         sub = add(name, text)
@@ -544,7 +623,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     if any("\0" in argument for argument in arguments):  # never from a real command line
         _error("error: an argument contains a NUL character")
         return EXIT_USAGE
-    args = build_parser().parse_args(arguments)
+    parser = build_parser()
+    args = parser.parse_args(arguments)
+    if args.command in ("read", "unread") and (args.query is None) == (not args.article_ids):
+        parser.error(f"{args.command}: give article ids, or --query QUERY (not both)")
     stream = cast(TextIO, _ValidText(out or sys.stdout))
     if getattr(args, "json", False) is False:
         args.json = False
