@@ -1,4 +1,4 @@
-"""Hostile pages and bodies cost a bounded amount: each limit of the parse, clean and store
+"""Hostile feeds, pages and bodies cost a bounded amount: each limit of the parse, clean and store
 budget is applied before the expensive step, the article says what was cut, the rest of the
 feed is stored as usual and the archive stays consistent.
 
@@ -8,9 +8,13 @@ Every case is generated here, small enough to run quickly: each test asserts the
 
 from __future__ import annotations
 
+import html
 import io
+import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +22,7 @@ from feedserver import FeedServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reader import importing
 from reader.archive import Archive
 from reader.cli import main
 from reader.render import budget
@@ -33,13 +38,32 @@ from reader.render.budget import (
 )
 from reader.render.plaintext import html_to_text
 from reader.render.sanitize import parse_fragment, sanitize_html
+from reader.sync import feeds, pipeline
 from reader.sync.extract import extract_article
+from reader.textpage import MAX_TEXT_PAGE_LINES, parse_text_page
 
 NOTE = "<p><em>Shortened: "
 WORDS = " ".join(f"word{i}" for i in range(150))  # long enough not to be a summary
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+def rss(items: list[tuple[str, str]], dtd: str = "", escape: bool = True) -> bytes:
+    """An RSS 2.0 feed of (guid, body) items, each a minute older than the one before."""
+    start = datetime(2024, 11, 4, 9, 0, tzinfo=UTC)
+    entries = "".join(
+        f"<item><title>Story {guid}</title><guid>{guid}</guid>"
+        f"<pubDate>{format_datetime(start - timedelta(minutes=n), usegmt=True)}</pubDate>"
+        f"<description>{html.escape(body, quote=False) if escape else body}</description></item>\n"
+        for n, (guid, body) in enumerate(items))
+    return (f'<?xml version="1.0" encoding="utf-8"?>\n{dtd}<rss version="2.0"><channel>'
+            f"<title>Hostile Herald</title><link>http://127.0.0.1/</link>\n{entries}"
+            f"</channel></rss>\n").encode()
+
+
+def ordinary(n: int) -> tuple[str, str]:
+    return f"ok{n}", f"<p>An ordinary story, number {n}. {WORDS} seawall{n}</p>"
 
 
 _TAG = re.compile(r"<(/?)([a-z][a-z0-9]*)[^>]*>")
@@ -233,4 +257,193 @@ def test_add_page_of_a_deep_page_stores_the_article_with_its_note(
         [body] = stored_bodies(archive).values()
         assert "second149" in body and "nested more than" in body
         assert [row.title for row in archive.headlines("second149").rows] == ["Deep page"]
+        archive.check()
+
+
+# --- feeds ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_entry_cap(monkeypatch: pytest.MonkeyPatch) -> int:
+    """The entry budget made small, so that a test feed needs hundreds of entries, not 200,000."""
+    monkeypatch.setattr(feeds, "MAX_FEED_ENTRIES", 40)
+    return 40
+
+
+@pytest.mark.parametrize("newest_first", [True, False])
+def test_a_feed_keeps_its_newest_entries_and_counts_the_rest(small_entry_cap: int,
+                                                             newest_first: bool) -> None:
+    items = [(f"g{n}", f"<p>Body {n}</p>") for n in range(500)]  # g0 is the newest
+    document = rss(items)
+    if not newest_first:  # the same entries, listed oldest first
+        head, _, rest = document.partition(b"<item>")
+        body, _, tail = ("<item>" + rest.decode()).rpartition("</item>")
+        entries = [part + "</item>" for part in body.split("</item>") if part.strip()]
+        document = head + "".join(reversed(entries)).encode() + b"\n" + tail.encode()
+    feed = feeds.parse_feed(document)
+    assert sorted(int(draft.guid[1:]) for draft in feed.entries) == list(range(small_entry_cap))
+    assert feed.dropped == 500 - small_entry_cap
+    assert feed.note == (f"the feed has 500 entries; the newest {small_entry_cap} were kept "
+                         f"and {500 - small_entry_cap} older ones dropped")
+
+
+def test_a_feed_read_by_feedparser_is_capped_too(small_entry_cap: int) -> None:
+    document = rss([(f"g{n}", "<p>x</p>") for n in range(300)]).replace(
+        b'version="2.0"', b'version="0.91"')
+    feed = feeds.parse_feed(document)
+    assert feed.format == "rss091" and len(feed.entries) == small_entry_cap
+    assert feed.dropped == 300 - small_entry_cap
+
+
+def test_a_json_feed_keeps_its_newest_items(small_entry_cap: int) -> None:
+    start = datetime(2024, 11, 4, tzinfo=UTC)
+    items = [{"id": f"j{n}", "content_html": "<p>x</p>",
+              "date_published": (start + timedelta(hours=n)).isoformat()} for n in range(300)]
+    document = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "J",
+                           "items": items}).encode()
+    feed = feeds.parse_feed(document)
+    assert {draft.guid for draft in feed.entries} == {f"j{n}" for n in range(260, 300)}
+    assert feed.dropped == 260
+
+
+def test_an_undated_feed_keeps_its_first_entries(small_entry_cap: int) -> None:
+    document = b"".join(
+        [b'<?xml version="1.0"?><rss version="2.0"><channel><title>U</title>',
+         *(f"<item><guid>u{n}</guid><description>x</description></item>".encode()
+           for n in range(100)), b"</channel></rss>"])
+    feed = feeds.parse_feed(document)
+    assert [draft.guid for draft in feed.entries] == [f"u{n}" for n in range(small_entry_cap)]
+
+
+def test_a_huge_entry_body_is_cut_while_parsing(tmp_path: Path) -> None:
+    body = "<p>" + "Words and more words. " * 150_000 + "</p>"  # 3.3 MB
+    feed = feeds.parse_feed(rss([("big", body), ordinary(1)]))
+    big = feed.entries[0].body_html
+    assert len(big.encode()) < MAX_BODY_BYTES + 100
+    cleaned = sanitize_html(big)
+    assert "broadsheet-cut" not in cleaned
+    assert cleaned.endswith(f"{NOTE}the original body was 3.3 MB; the first 2.0 MB are "
+                            "kept</em></p>")
+    assert feed.entries[1].body_html == ordinary(1)[1]
+
+
+def test_an_entity_expanding_to_markup_stays_within_the_nesting_budget() -> None:
+    # Each use is counted against xmlguard's expansion budget, and stays under it; whether a
+    # parser expands it into markup or keeps it as text, the body stays within the budget.
+    dtd = '<!DOCTYPE rss [<!ENTITY d "&#60;ul&#62;&#60;li&#62;">]>\n'
+    for version in ("2.0", "0.91"):
+        document = rss([("nest", "&d;" * 60_000 + "bottom"), ordinary(1)], dtd, escape=False)
+        feed = feeds.parse_feed(document.replace(b'version="2.0"', f'version="{version}"'.encode()))
+        cleaned = sanitize_html(feed.entries[0].body_html)
+        assert depth(cleaned) <= MAX_DEPTH and "bottom" in cleaned
+
+
+def test_a_short_entity_used_many_times_is_text_in_short_runs() -> None:
+    dtd = '<!DOCTYPE rss [<!ENTITY s "abcdefgh">]>\n'
+    feed = feeds.parse_feed(rss([("uses", "<p>" + "&s;" * 100_000 + "</p>")], dtd,
+                                escape=False))
+    cleaned = sanitize_html(feed.entries[0].body_html)
+    assert max(run.count("&") for run in re.split(r"<[^>]*>", cleaned)) <= REFERENCES_PER_RUN
+
+
+def test_many_entities_in_a_title_are_cut_to_the_title_budget(archive: Archive) -> None:
+    title = "&amp;lt;" * 100_000
+    document = rss([ordinary(1)]).replace(b"<title>Story ok1</title>",
+                                          f"<title>{title}</title>".encode())
+    [draft] = feeds.parse_feed(document).entries
+    archive.store([draft])
+    [row] = archive.headlines("").rows
+    assert len(row.title) <= 1000
+    archive.check()
+
+
+# --- sync and import of hostile feeds ---------------------------------------------------------
+
+
+def hostile_items() -> list[tuple[str, str]]:
+    return [
+        ("refs", "<p>" + "".join(f"&e{i};" for i in range(30_000)) + "</p>"),
+        ("divs", "<div>" * 20_000 + "deepword" + "</div>" * 20_000),
+        ("word", "<p>longword" + "z" * 300_000 + " tail</p>"),
+        ("bold", "<p>" + "".join(f"<b title=t{i}>" for i in range(1_000)) + "</p>"
+                 + "<p>x</p>" * 2_000),
+        ordinary(1), ordinary(2),
+    ]
+
+
+def test_sync_of_a_hostile_feed_stores_every_entry(archive_path: Path,
+                                                   server: FeedServer) -> None:
+    server.add("/hostile.xml", rss(hostile_items()))
+    server.add("/good.xml", rss([ordinary(3)]))
+    with Archive.open(archive_path) as archive:
+        for path in ("/hostile.xml", "/good.xml"):
+            code, text = cli(archive_path, "add", server.url(path))
+            assert code == 0, text
+        reports = pipeline.sync(archive, processes=0)
+        assert [(report.status, report.new) for report in reports] == [("ok", 6), ("ok", 1)]
+        bodies = stored_bodies(archive)
+        assert "nested more than" in bodies["Story divs"]
+        assert "emphasis and link elements" in bodies["Story bold"]
+        assert NOTE not in bodies["Story refs"] and NOTE not in bodies["Story word"]
+        for word in ("deepword", "seawall1", "seawall3", "e29999", "tail"):
+            assert len(archive.headlines(word).rows) == 1, word
+        archive.check()
+
+
+def test_sync_reports_the_entries_a_feed_lost_to_the_cap(archive_path: Path, server: FeedServer,
+                                                         small_entry_cap: int) -> None:
+    note = (f"the feed has 100 entries; the newest {small_entry_cap} were kept and "
+            f"{100 - small_entry_cap} older ones dropped")
+    server.add("/many.xml", rss([ordinary(n) for n in range(100)]))
+    server.add("/more.xml", rss([ordinary(n) for n in range(100, 200)]))
+    cli(archive_path, "add", server.url("/many.xml"))
+    code, text = cli(archive_path, "sync")
+    assert code == 0 and f"{small_entry_cap} new, 0 updated ({note})" in text
+    with Archive.open(archive_path) as archive:
+        cli(archive_path, "add", server.url("/more.xml"))
+        [report] = pipeline.sync(archive, [2], processes=0)
+        assert report.new == small_entry_cap and report.note == note
+        assert archive.totals().articles == 2 * small_entry_cap
+        archive.check()
+
+
+def test_import_of_a_hostile_feed_file_stores_every_entry(archive_path: Path, tmp_path: Path,
+                                                          small_entry_cap: int) -> None:
+    path = tmp_path / "hostile.xml"
+    path.write_bytes(rss(hostile_items() + [ordinary(n) for n in range(10, 60)]))
+    with Archive.open(archive_path) as archive:
+        [result] = importing.import_paths(archive, [path])
+        assert result.status == "imported"
+        assert len(result.article_ids) == small_entry_cap
+        assert result.note == (f"the feed has 56 entries; the newest {small_entry_cap} were "
+                               f"kept and {56 - small_entry_cap} older ones dropped")
+        bodies = stored_bodies(archive)
+        assert "nested more than" in bodies["Story divs"]
+        assert len(archive.headlines("deepword").rows) == 1
+        archive.check()
+
+
+# --- text pages -------------------------------------------------------------------------------
+
+
+def test_a_text_page_of_many_lines_is_read_to_its_line_budget() -> None:
+    lines = ["A title", ""] + [f"Line {n} of the page." for n in range(MAX_TEXT_PAGE_LINES * 2)]
+    draft = parse_text_page("\n".join(lines))
+    assert f"Line {MAX_TEXT_PAGE_LINES - 3} of" in draft.body_html
+    assert f"Line {MAX_TEXT_PAGE_LINES} of" not in draft.body_html
+    assert draft.body_html.endswith(
+        f"{NOTE}the page has {len(lines):,} lines; the first {MAX_TEXT_PAGE_LINES:,} are "
+        "kept</em></p>")
+    assert sanitize_html(draft.body_html) == draft.body_html
+
+
+def test_a_text_page_of_few_long_lines_is_read_to_its_character_budget(
+        archive_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "long.txt"
+    path.write_text("A title\n\n" + ("A long line of words. " * 5_000 + "\n\n") * 30)
+    with Archive.open(archive_path) as archive:
+        [result] = importing.import_paths(archive, [path])
+        assert result.status == "imported"
+        body = archive.article(result.article_ids[0]).body_html
+        assert len(body) < 1_100_000 and "characters; the first" in body
         archive.check()
