@@ -395,6 +395,8 @@ def cmd_sync(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
             detail = (f"{report.new} new, {report.updated} updated" if report.status == "ok"
                       else "not modified" if report.status == "not_modified"
                       else f"failed: {report.error}")
+            if report.note:
+                detail += f" ({report.note})"
             out.write(f"#{report.source_id:<4} {_clip(report.title or report.url or '', 40):<40}"
                       f"  {detail}\n")
     return EXIT_ERROR if any(report.status == "failed" for report in reports) else EXIT_OK

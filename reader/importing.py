@@ -62,6 +62,8 @@ class _Parsed:
     feed_title: str | None = None
     image_hashes: tuple[tuple[str, ...], ...] = ()
     images: tuple[StoredImage, ...] = ()
+    #: What a budget cut from the file as a whole (a feed's oldest entries), for its result.
+    note: str | None = None
 
 
 def _describe_size(size: int) -> str:
@@ -143,7 +145,7 @@ def _local_images(body: str, folder: Path) -> tuple[str, dict[str, StoredImage]]
 
 
 def _with_local_images(path: Path, drafts: Sequence[ArticleDraft],
-                       feed_title: str | None = None) -> _Parsed:
+                       feed_title: str | None = None, note: str | None = None) -> _Parsed:
     bodies = [_local_images(draft.body_html, path.parent) for draft in drafts]
     images: dict[str, StoredImage] = {}
     for _body, found in bodies:
@@ -155,6 +157,7 @@ def _with_local_images(path: Path, drafts: Sequence[ArticleDraft],
         feed_title,
         tuple(tuple(found) for _body, found in bodies),
         tuple(images.values()),
+        note,
     )
 
 
@@ -167,7 +170,7 @@ def read_document(path: Path, explicit: bool = True) -> _Parsed | list[OutlineFe
         return list(read_opml(data))
     if kind == "feed":
         feed = parse_feed(data, LOCAL_BASE + quote(path.name))
-        return _with_local_images(path, feed.entries, feed.title or path.name)
+        return _with_local_images(path, feed.entries, feed.title or path.name, feed.note)
     if kind == "page":
         draft = extract_article(data, None)
         return _with_local_images(path, [dataclasses.replace(draft, url=None, guid=uri)])
@@ -243,10 +246,10 @@ def _store(archive: Archive, batch: list[_Parsed], results: dict[Path, ImportRes
             hashes = item.image_hashes or tuple(() for _ in item.drafts)
             outcomes = [articles.store_draft(connection, source_id, draft, image_hashes=shown)
                         for draft, shown in zip(item.drafts, hashes, strict=True)]
-            results[item.path] = _result(item.path, outcomes)
+            results[item.path] = _result(item.path, outcomes, item.note)
 
 
-def _result(path: Path, outcomes: list[StoreOutcome]) -> ImportResult:
+def _result(path: Path, outcomes: list[StoreOutcome], cut: str | None = None) -> ImportResult:
     ids = tuple(o.article_id for o in outcomes if o.article_id is not None)
     statuses = {o.status for o in outcomes}
     status: ImportStatus
@@ -261,4 +264,6 @@ def _result(path: Path, outcomes: list[StoreOutcome]) -> ImportResult:
         note = "deleted from the archive earlier; not re-imported"
     if not outcomes:
         note = "the feed has no entries"
+    if cut is not None:
+        note = cut if note is None else f"{cut}; {note}"
     return ImportResult(str(path), status, ids, None, note)

@@ -9,6 +9,7 @@ lines only, so a sentence that merely mentions cookies or a newsletter is never 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import html
 import re
@@ -20,11 +21,21 @@ from enum import Enum, auto
 from reader.bom import BOMS
 from reader.errors import BinaryDocument, DocumentTooLarge, EmptyDocument, NotATextPage
 from reader.records import ArticleDraft, RelatedDraft
+from reader.render.notes import with_notes
 
-__all__ = ["MAX_TEXT_PAGE_BYTES", "decode_text", "parse_text_page", "read_text_page"]
+__all__ = ["MAX_TEXT_PAGE_BYTES", "MAX_TEXT_PAGE_CHARS", "MAX_TEXT_PAGE_LINES", "decode_text",
+           "parse_text_page", "read_text_page"]
 
 #: The importer refuses bigger files before reading them; ``read_text_page`` refuses them too.
 MAX_TEXT_PAGE_BYTES: int = 20 * 1024 * 1024
+#: Lines of a page that are read; the rest is cut before any line is looked at, and the
+#: article says so. A long feature is a few hundred lines, a book chapter a few thousand;
+#: every line becomes an item and most a paragraph, and a 20 MB page of a million short lines
+#: took 10 s and 940 MB to become a 28 MB body that the sanitizer then cut to 2 MB anyway.
+MAX_TEXT_PAGE_LINES: int = 20_000
+#: Characters of text read, for pages of few but long lines: with markup, well inside the
+#: sanitizer's 2 MB body budget (``reader.render.budget.MAX_BODY_BYTES``).
+MAX_TEXT_PAGE_CHARS: int = 1_000_000
 
 # --- bytes to text -----------------------------------------------------------------------------
 
@@ -758,14 +769,40 @@ def parse_text_page(text: str) -> ArticleDraft:
     """The article in a scraped page: title, standfirst, byline, body, tags, related links.
 
     Raises EmptyDocument if the text is blank, NotATextPage if there is no title line (only
-    furniture, or a first line too long to be a title) or no paragraph under it.
+    furniture, or a first line too long to be a title) or no paragraph under it. A page past
+    ``MAX_TEXT_PAGE_LINES`` or ``MAX_TEXT_PAGE_CHARS`` is read up to there, and its body ends
+    with a note saying what was left out.
     """
+    text, reason = _within_budget(text)
     lines = _clean_lines(text)
     title_at = _title_index(lines)
     title = lines[title_at]
     if len(title) > _TITLE_MAX:
         raise NotATextPage("the page has no title line (its first line is a paragraph)")
-    return _assemble(title, _items(lines[title_at + 1:]))
+    draft = _assemble(title, _items(lines[title_at + 1:]))
+    if reason is None:
+        return draft
+    return dataclasses.replace(draft, body_html=with_notes(draft.body_html, [reason]))
+
+
+def _within_budget(text: str) -> tuple[str, str | None]:
+    """The page up to ``MAX_TEXT_PAGE_LINES`` lines and ``MAX_TEXT_PAGE_CHARS`` characters, cut
+    at a line end, and the reason for the note when anything was cut."""
+    lines = text.count("\n") + 1
+    line_end = None
+    if lines > MAX_TEXT_PAGE_LINES:
+        line_end = -1
+        for _ in range(MAX_TEXT_PAGE_LINES):
+            line_end = text.find("\n", line_end + 1)
+    if len(text) > MAX_TEXT_PAGE_CHARS and (line_end is None or line_end > MAX_TEXT_PAGE_CHARS):
+        cut = text.rfind("\n", 0, MAX_TEXT_PAGE_CHARS)
+        if cut <= 0:
+            cut = MAX_TEXT_PAGE_CHARS
+        return text[:cut], f"the page has {len(text):,} characters; the first {cut:,} are kept"
+    if line_end is None:
+        return text, None
+    return (text[:line_end],
+            f"the page has {lines:,} lines; the first {MAX_TEXT_PAGE_LINES:,} are kept")
 
 
 def _title_index(lines: Sequence[str]) -> int:

@@ -140,3 +140,10 @@ def test_both_tiers_agree_on_generated_feeds(entries: list[dict[str, object]],
     document = atom_doc(entries) if atom else rss_doc(entries)
     assert parse_feed(document, "https://news.example/feed") == slow_parse(
         document, "https://news.example/feed")
+
+
+@pytest.mark.parametrize("title", ["<>", "a < b", "x &amp; y", "<b>bold</b> news"])
+def test_an_rss_title_that_only_looks_like_markup_is_read_as_feedparser_reads_it(
+        title: str) -> None:
+    document = rss_doc([{**STORY, "title": title}])
+    assert parse_feed(document).entries[0].title == slow_parse(document).entries[0].title

@@ -21,13 +21,25 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
 import nh3
+
+from reader.render.budget import (
+    PAGE_MAX_DEPTH,
+    Budgeted,
+    limit_body,
+    limit_nesting,
+    needs_nesting_limit,
+)
+from reader.render.notes import with_notes
+
+T = TypeVar("T")
 
 #: Images the archive stored itself are addressed with this scheme; anything else is remote.
 ARCHIVE_IMAGE_SCHEME = "archive-image"
@@ -258,14 +270,54 @@ def _xml_text_replacement(match: re.Match[str]) -> str:
 def parse_fragment(html: str) -> Any:
     """An lxml ``<html>`` element whose ``<body>`` holds the fragment ``html``.
 
-    Raises one of ``FRAGMENT_ERRORS`` on input lxml refuses (rare: libxml2 recovers from almost
-    anything, sometimes by dropping what it cannot place, such as nesting deeper than 256).
+    Elements nested deeper than ``budget.PAGE_MAX_DEPTH`` are unwrapped first (libxml2 would
+    drop everything after the 256th level), and tags with thousands of attributes cut
+    (``budget.limit_nesting``). Raises one of ``FRAGMENT_ERRORS`` on input lxml refuses (rare:
+    libxml2 recovers from almost anything, sometimes by dropping what it cannot place).
     """
     text = _NOT_XML_TEXT.sub(_xml_text_replacement, _DOCUMENT_TAGS.sub("", encodable(html)))
-    root = lxml.html.document_fromstring("<html><body>" + text, parser=_HTML_PARSER)
+    root, _reasons = parse_within_budget(
+        text, lambda markup: lxml.html.document_fromstring("<html><body>" + markup,
+                                                           parser=_HTML_PARSER))
     for element in list(root.iter(*_VOID_UNKNOWN_TO_LIBXML2)):
         _unnest(element)
     return root
+
+
+# An element this deep means libxml2 hit its nesting limit (256) and dropped the rest of the
+# input: no markup within ``PAGE_MAX_DEPTH`` gets there. One XPath step per level visits each
+# element once, so the probe is linear; it runs only on markup with enough tags to be deep.
+_TOO_DEEP = lxml.etree.XPath("/*" * (PAGE_MAX_DEPTH + 40))
+
+
+def too_deep(root: Any) -> bool:
+    """Whether the tree ``root`` (None, or any element of a document) is deeper than any
+    markup held to ``budget.limit_nesting`` can be."""
+    return root is not None and bool(_TOO_DEEP(root.getroottree()))
+
+
+def parse_within_budget(markup: str, parse: Callable[[str], T]) -> tuple[T, tuple[str, ...]]:
+    """``parse(markup)`` (an lxml parse; None allowed), with ``markup`` first held to
+    ``budget.limit_nesting`` when it could make lxml slow (a tag with thousands of attributes)
+    or when the parse came out too deep; and the budget's reasons, for a note.
+
+    A first pass keeps every token the budget does not cut; if lxml still nests too deep
+    (markup this module's tokenizer reads as text and lxml as tags), a strict pass escapes
+    every '<' that is not a well-formed tag.
+    """
+    reasons: tuple[str, ...] = ()
+    if needs_nesting_limit(markup):
+        budgeted = limit_nesting(markup)
+        markup, reasons = budgeted.html, budgeted.reasons
+    root = parse(markup)
+    if markup.count("<") <= PAGE_MAX_DEPTH or not too_deep(root):
+        return root, reasons
+    budgeted = limit_nesting(markup)
+    root = parse(budgeted.html)
+    if too_deep(root):
+        budgeted = limit_nesting(markup, strict=True)
+        root = parse(budgeted.html)
+    return root, (*reasons, *budgeted.reasons)
 
 
 # HTML5 void elements libxml2 2.14 does not know (and "<image>", which HTML5 parsers turn into
@@ -445,15 +497,20 @@ def sanitize_html(html: str, base_url: str | None = None) -> str:
     ``base_url`` (an absolute http(s) URL; otherwise they lose their ``href``); links that
     survive are http, https or mailto and carry ``rel="noopener noreferrer nofollow"``.
     Never raises on bad markup: if lxml cannot read it, it is cleaned without any images.
+
+    The body is first held to ``reader.render.budget`` (size, nesting, references, attributes,
+    word length), so no input costs more than linear time; a limit that removed something
+    is named in a "Shortened: …" note after the body.
     """
-    html = encodable(html)
+    budgeted = limit_body(encodable(html))
+    html = budgeted.html
     cleaner = _CLEANER
     if _may_hide(html):
         try:
             html = _without_hidden(html)
         except FRAGMENT_ERRORS:
             cleaner = _CLEANER_WITHOUT_IMAGES
-    return _clean(cleaner, html, base_url)
+    return _noted(_clean(cleaner, html, base_url), budgeted)
 
 
 def sanitize_without_images(html: str, base_url: str | None = None) -> str:
@@ -462,7 +519,12 @@ def sanitize_without_images(html: str, base_url: str | None = None) -> str:
     Hidden elements are not removed (finding them needs lxml), so no image may stay: a hidden
     pixel could be among them.
     """
-    return _clean(_CLEANER_WITHOUT_IMAGES, encodable(html), base_url)
+    budgeted = limit_body(encodable(html))
+    return _noted(_clean(_CLEANER_WITHOUT_IMAGES, budgeted.html, base_url), budgeted)
+
+
+def _noted(cleaned: str, budgeted: Budgeted) -> str:
+    return with_notes(cleaned, budgeted.reasons) if budgeted.reasons else cleaned
 
 
 def _clean(cleaner: nh3.Cleaner, html: str, base_url: str | None) -> str:

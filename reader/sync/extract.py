@@ -21,6 +21,8 @@ from trafilatura.settings import Document
 from reader.bom import BOMS
 from reader.errors import BinaryDocument, DocumentTooLarge, EmptyDocument, NotATextPage
 from reader.records import ArticleDraft
+from reader.render.notes import with_notes
+from reader.render.sanitize import parse_within_budget
 
 __all__ = ["MAX_PAGE_BYTES", "extract_article", "extract_text"]
 
@@ -158,6 +160,8 @@ class _Page:
 
     tree: HtmlElement
     url: str | None
+    #: What the markup budget cut before parsing (deep nesting), for the article's note.
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +199,7 @@ def extract_article(
     canonical = _canonical_url(page.tree, page.url)
     return ArticleDraft(
         title=title,
-        body_html=_serialize(body),
+        body_html=with_notes(_serialize(body), page.reasons),
         subtitle=_subtitle(document.description, extraction.text),
         author=_clean(document.author),
         published=_published(page.tree, jsonld, document.date),
@@ -234,14 +238,16 @@ def _load(html: bytes | str, url: str | None, content_type: str | None) -> _Page
         raise BinaryDocument("the page holds binary data, not text")
     if not kept.strip():
         raise EmptyDocument("the page is empty")
-    tree = trafilatura.load_html(kept)
+    # libxml2 drops the rest of a page nested deeper than 256 levels, and compares every
+    # attribute of a tag with every other: the page is held to the markup budget first.
+    tree, reasons = parse_within_budget(kept, trafilatura.load_html)
     if tree is None:
         raise NotATextPage(_NO_ARTICLE)
     base = _base_url(tree, url)
     if base:
         _absolutize(tree, base)
     _prepare(tree)
-    return _Page(tree, url)
+    return _Page(tree, url, reasons)
 
 
 def _check_size(html: str) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 from xml.parsers import expat
 
 import feedparser_rs
+from feedparser.mixin import _FeedParserMixin  # its looks_like_html has no public name
 
 from reader.sync.xmlguard import MAX_FEED_BYTES
 
@@ -66,10 +67,14 @@ def parse(text: str) -> dict[str, Any] | None:
         entries = [_entry(entry) for entry in result.entries]
         if any(_doubtful(entry) for entry in entries):
             return None
+        feed = _feed(result.feed)
+        if result.version == "rss20":
+            for container in (feed, *entries):
+                _plain_rss_title(container)
         return {
             "version": result.version,
             "bozo": False,
-            "feed": _feed(result.feed),
+            "feed": feed,
             "entries": entries,
         }
     except Exception:  # any surprise in the fast tier is feedparser's to read
@@ -141,6 +146,15 @@ def _detail(detail: Any, *, with_value: bool = False) -> dict[str, Any] | None:
     if with_value:
         found["value"] = detail.value
     return found
+
+
+def _plain_rss_title(container: dict[str, Any]) -> None:
+    """feedparser-rs calls every RSS title HTML; feedparser calls it plain text unless it looks
+    like HTML (a closing tag or a known entity, known tags only), so a title "<>" stays."""
+    detail = container.get("title_detail")
+    if (detail is not None and detail["type"] == "text/html"
+            and not _FeedParserMixin.looks_like_html(container.get("title") or "")):
+        detail["type"] = "text/plain"
 
 
 def _people(people: Any) -> list[dict[str, Any]]:

@@ -66,6 +66,8 @@ class SyncReport:
     updated: int = 0
     error: str | None = None
     title: str | None = None
+    #: What a budget cut from the feed (its oldest entries past the cap), or None.
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,7 @@ class SourceUpdate:
     site_url: str | None = None
     entries: list[PreparedEntry] = field(default_factory=list)
     images: dict[str, KeptImage] = field(default_factory=dict)
+    note: str | None = None
 
 
 def full_text(draft: ArticleDraft, fetcher: Fetcher) -> ArticleDraft:
@@ -129,6 +132,7 @@ def prepare_source(archive: Archive, target: SyncTarget, fetcher: Fetcher,
     read = run(cpu.read_feed, fetched.content, fetched.url, fetched.content_type)
     update.title = read.feed.title or None
     update.site_url = read.feed.site_url
+    update.note = read.feed.note
     known, tombstoned = archive.known_entries(target.id, [guid for guid, _ in read.identities])
     fresh = [(draft, identity) for draft, identity in zip(read.feed.entries, read.identities,
                                                           strict=True)
@@ -190,7 +194,7 @@ def apply(archive: Archive, update: SourceUpdate, now: datetime) -> SyncReport:
             title=update.title, site_url=update.site_url, new_url=fetched.permanent_url)
     status: SyncStatus = "not_modified" if fetched.not_modified else "ok"
     return SyncReport(target.id, fetched.permanent_url or target.url, status, new, updated,
-                      None, update.title or target.title)
+                      None, update.title or target.title, update.note)
 
 
 def _without_images(entry: PreparedEntry, missing: set[str]) -> PreparedEntry:
