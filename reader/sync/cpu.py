@@ -26,6 +26,7 @@ import re
 import signal
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import CancelledError
 from contextlib import contextmanager
@@ -61,14 +62,19 @@ TASK_WALL_SECONDS = 120.0
 #: TASK_MEMORY_BYTES because address space is not memory — feedparser-rs alone reserves
 #: 1.8 GB it never touches — but it stops an allocation no watchdog could catch in time.
 WORKER_ADDRESS_SPACE = 8 * 1024 * 1024 * 1024
-#: How often the pool looks at a busy worker's resident memory.
-_WATCH_SECONDS = 0.05
+#: The pool's watchdog looks at busy workers' resident memory at most this far apart, and
+#: sooner the nearer one is to its ceiling: as if memory could grow _FASTEST_GROWTH bytes a
+#: second (one thread for the pool: each waiting thread polling cost a sync 1 s of CPU).
+_WATCH_SECONDS = 0.25
+_FASTEST_GROWTH = 2 * 1024 * 1024 * 1024
 #: In a sync too small for processes, a task with more input than this (a feed document, the
 #: new entries' bodies, a linked page) still runs in a worker process, under the ceilings.
 BIG_TASK_BYTES = 128 * 1024
 #: How long a new worker may take to start (import the parsers) before the pool gives up on
 #: processes and runs tasks on the calling thread.
 _START_SECONDS = 60.0
+#: How long a closing pool waits for a worker asked to stop before it kills it.
+_STOP_SECONDS = 10.0
 _WORDS = re.compile(r"\w+")
 
 
@@ -175,14 +181,17 @@ def _serve(connection: Connection, limits: TaskLimits) -> None:
     """A worker process: runs (function, args, CPU seconds) tasks from ``connection`` until
     None or EOF.
 
-    Each answer is ("ok", result, CPU used), ("error", exception, CPU used) or ("memory",
-    None, CPU used); a worker whose task ran out of memory exits after answering, so the
-    next task gets a fresh one.
+    Each answer is (kind, value, CPU used, resident size after, retiring): ("ok", result,
+    ...), ("error", exception, ...) or ("memory", None, ...). A worker whose task ran out of
+    memory, or that holds more than half a task's memory ceiling over its start-up size once
+    a task is done (memory Python keeps for reuse), answers and exits ("retiring"), so the
+    next task starts from a fresh one.
     """
     _exit_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
     _limit_memory(limits.address_space)
-    connection.send(("ready", os.getpid()))
+    ready = _address_space("self", 1)
+    connection.send(("ready", os.getpid(), ready))
     while True:
         try:
             task = connection.recv()
@@ -203,14 +212,19 @@ def _serve(connection: Connection, limits: TaskLimits) -> None:
             _unlimit_cpu()
         used = time.process_time() - started
         del task, function, args
+        resident = _address_space("self", 1)
+        retiring = outcome[0] == "memory" or (
+            ready is not None and resident is not None
+            and resident - ready > limits.memory_bytes // 2)
         try:
-            connection.send((*outcome, used))
+            connection.send((*outcome, used, resident, retiring))
         except MemoryError:
-            outcome = ("memory", None)
-            connection.send((*outcome, used))
+            retiring = True
+            connection.send(("memory", None, used, resident, retiring))
         except Exception as error:  # an answer that cannot be pickled
-            connection.send(("error", RuntimeError(f"{type(error).__name__}: {error}"), used))
-        if outcome[0] == "memory":
+            connection.send(("error", RuntimeError(f"{type(error).__name__}: {error}"), used,
+                             resident, retiring))
+        if retiring:
             return
 
 
@@ -282,15 +296,47 @@ class _CannotStart(Exception):
     """A worker died or hung before it was ready: processes cannot be used here."""
 
 
-class _Worker:
-    """One worker process and its end of the pipe."""
+#: How many tasks a worker holds at once: the one it runs and the next, already sent, so it
+#: never waits for a sync thread between tasks (the GIL hand-offs cost a 50-feed sync 2 s).
+_QUEUE_DEPTH = 2
 
-    def __init__(self, context: Any, limits: TaskLimits) -> None:
+
+class _Task:
+    """One call on its way through a worker; ``outcome`` is (kind, value, CPU seconds)."""
+
+    __slots__ = ("args", "done", "function", "outcome", "seconds")
+
+    def __init__(self, function: Callable[..., Any], args: tuple[Any, ...],
+                 seconds: int) -> None:
+        self.function, self.args, self.seconds = function, args, seconds
+        self.done = threading.Event()
+        self.outcome: tuple[str, Any, float] = ("retry", None, 0.0)
+
+    def finish(self, outcome: tuple[str, Any, float]) -> None:
+        self.outcome = outcome
+        self.done.set()
+
+
+class _Worker:
+    """One worker process, its end of the pipe, and the thread that reads its answers.
+
+    Tasks are sent in order and answered in order, so the oldest unanswered task is the one
+    running: when the worker dies, that task is the one to blame, and the one queued behind
+    it is handed to another worker ("retry").
+    """
+
+    def __init__(self, context: Any, limits: TaskLimits,
+                 gone: Callable[[_Worker], None]) -> None:
         ours, theirs = context.Pipe(duplex=True)
         self.connection: Connection = ours
         self.process: BaseProcess = context.Process(
             target=_serve, args=(theirs, limits), name="broadsheet-sync-worker", daemon=True)
-        self.process.start()
+        try:
+            self.process.start()
+        except RuntimeError as error:  # spawning while the main module is still importing
+            theirs.close()
+            ours.close()
+            raise _CannotStart(str(error)) from error
         theirs.close()
         ready = wait([ours, self.process.sentinel], timeout=_START_SECONDS)
         try:
@@ -298,57 +344,105 @@ class _Worker:
         except (EOFError, OSError):
             answer = None
         if not (isinstance(answer, tuple) and answer[:1] == ("ready",)):
-            self.stop()
+            self.kill()
+            self.process.join(5)
+            ours.close()
             raise _CannotStart("the worker process did not start")
         self.pid = int(answer[1])
-        self.resident = _address_space(self.pid, 1)  # its size when ready, to grow from
+        # What the running task grows from: the worker's size when ready, then after each task.
+        self.resident: int | None = answer[2]
+        self.limits = limits
+        self.load = 0  # tasks assigned to it and not yet finished (the pool's lock)
+        self.pending: deque[_Task] = deque()  # sent or being sent, oldest (running) first
+        self.running_since: float | None = None
+        self.killed_for: str | None = None
+        self.retiring = False  # it said it exits after its answer: what is queued moves on
+        self.dead = False
+        self._lock = threading.Lock()  # pending, running_since, dead
+        self._sending = threading.Lock()  # the pipe's order is pending's order
+        self._gone = gone
+        self._reader = threading.Thread(target=self._read, daemon=True,
+                                        name="sync-worker-answers")
+        self._reader.start()
 
-    def answer(self, limits: TaskLimits) -> tuple[str, Any, float]:
-        """The task's answer (kind, value, CPU seconds used); ("died", exit code, ...),
-        ("wall", None, ...) or ("memory", None, ...) when the worker was killed for passing
-        a ceiling (the CPU it used then is not known: what it was allowed is counted)."""
-        ends = time.monotonic() + limits.wall_seconds
+    def submit(self, task: _Task) -> None:
+        """Send ``task``; its outcome comes through ``task.done`` whatever happens."""
+        with self._sending:
+            with self._lock:
+                if self.dead:
+                    task.finish(("retry", None, 0.0))
+                    return
+                self.pending.append(task)
+                if len(self.pending) == 1:
+                    self.running_since = time.monotonic()
+            try:
+                self.connection.send((task.function, task.args, task.seconds))
+            except (OSError, ValueError, EOFError):
+                self.kill()  # half a task in the pipe: the reader settles what is pending
+
+    def _read(self) -> None:
         while True:
-            left = ends - time.monotonic()
-            ready = wait([self.connection, self.process.sentinel],
-                         timeout=max(0.0, min(left, _WATCH_SECONDS)))
-            if self.connection in ready:
-                try:
-                    answer: tuple[str, Any, float] = self.connection.recv()
-                    return answer
-                except (EOFError, OSError):
-                    pass
-                except Exception as error:  # an answer that cannot be unpickled here
-                    return ("error", RuntimeError(f"a worker's answer was unreadable: {error}"),
-                            0.0)
-            if ready:
-                self.process.join(5)
-                return "died", self.process.exitcode, float(limits.cpu_seconds)
-            if left <= 0:
-                self.kill()
-                return "wall", None, float(limits.cpu_seconds)
-            if self.resident is not None:
-                now = _address_space(self.pid, 1)
-                if now is not None and now - self.resident > limits.memory_bytes:
-                    self.kill()
-                    return "memory", None, float(limits.cpu_seconds)
+            try:
+                kind, value, used, resident, retiring = self.connection.recv()
+            except (EOFError, OSError):
+                break
+            except Exception as error:  # an answer that cannot be unpickled here
+                kind, value, used = "error", RuntimeError(
+                    f"a worker's answer was unreadable: {error}"), 0.0
+                resident, retiring = None, False
+            with self._lock:
+                task = self.pending.popleft()
+                self.running_since = time.monotonic() if self.pending else None
+                if resident is not None:
+                    self.resident = resident
+                self.retiring = self.retiring or bool(retiring)
+            task.finish((kind, value, float(used)))
+        self.process.join(5)
+        if self.process.is_alive():  # pragma: no cover - the pipe broke, not the process
+            self.kill()
+            self.process.join()
+        with self._lock:
+            self.dead = True
+            left, self.pending = list(self.pending), deque()
+            self.running_since = None
+        charge = float(self.limits.cpu_seconds)
+        for index, task in enumerate(left):
+            if index or self.retiring:
+                task.finish(("retry", None, 0.0))
+            elif self.killed_for is not None:
+                task.finish((self.killed_for, None, charge))
+            else:
+                task.finish(("died", self.process.exitcode, charge))
+        self.connection.close()
+        self._gone(self)
+
+    def overdue(self, now: float) -> tuple[str | None, float]:
+        """Which ceiling the running task has passed, if any, and how soon to look again."""
+        with self._lock:
+            since, resident = self.running_since, self.resident
+        if since is None:
+            return None, _WATCH_SECONDS
+        wall_left = since + self.limits.wall_seconds - now
+        if wall_left <= 0:
+            return "wall", _WATCH_SECONDS
+        soon = min(_WATCH_SECONDS, wall_left)
+        if resident is not None:
+            size = _address_space(self.pid, 1)
+            if size is not None:
+                headroom = self.limits.memory_bytes - (size - resident)
+                if headroom < 0:
+                    return "memory", _WATCH_SECONDS
+                soon = min(soon, headroom / _FASTEST_GROWTH)
+        return None, max(0.005, soon)
 
     def kill(self) -> None:
         with contextlib.suppress(OSError, ValueError):  # already gone, or already reaped
             self.process.kill()
 
     def stop(self) -> None:
-        """Ends the worker (asked, then terminated, then killed) and reaps it."""
-        with contextlib.suppress(OSError, ValueError):
+        """Asks the worker to exit once its tasks are done (its reader then reaps it)."""
+        with self._sending, contextlib.suppress(OSError, ValueError):
             self.connection.send(None)
-        self.process.join(2)
-        if self.process.is_alive():
-            self.process.terminate()
-            self.process.join(2)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join()
-        self.connection.close()
 
 
 def _payload(value: Any, depth: int = 0) -> int:
@@ -369,9 +463,10 @@ class CpuPool:
     closed with it.
 
     Each task runs in one worker under ``limits``; a task that passes one fails with
-    ResourceLimitExceeded and its worker is replaced, the others' tasks are untouched. With
-    ``only_above``, tasks with less input than that many bytes run on the calling thread and
-    a worker is started only for a bigger one (a small sync's hostile source).
+    ResourceLimitExceeded and its worker is replaced; a task queued behind it goes to
+    another worker, untouched. With ``only_above``, tasks with less input than that many
+    bytes run on the calling thread and a worker is started only for a bigger one (a small
+    sync's hostile source).
     """
 
     def __init__(self, processes: int, *, limits: TaskLimits | None = None,
@@ -381,13 +476,14 @@ class CpuPool:
         self._processes = processes
         self._limits = limits or TaskLimits()
         self._only_above = only_above
-        self._idle: list[_Worker] = []
-        self._busy: set[_Worker] = set()
-        self._live = 0  # workers started or starting, idle or busy
+        self._workers: list[_Worker] = []
+        self._starting = 0
         self._broken = False
         self._closed = False
         self._changed = threading.Condition()
         self._local = threading.local()  # the calling thread's source: CPU seconds left
+        self._watchdog: threading.Thread | None = None
+        self._closing = threading.Event()
 
     @property
     def limits(self) -> TaskLimits:
@@ -401,62 +497,6 @@ class CpuPool:
             return 0
         return max(1, min(4, (os.cpu_count() or 2) - 1))
 
-    def _take(self) -> _Worker | None:
-        """An idle worker, a new one, or None when processes cannot be used (run here).
-        Raises CancelledError once the pool is closed."""
-        with self._changed:
-            while True:
-                if self._closed:
-                    raise CancelledError("the sync is over: its worker processes are closed")
-                if self._broken:
-                    return None
-                if self._idle:
-                    worker = self._idle.pop()
-                    self._busy.add(worker)
-                    return worker
-                if self._live < self._processes:
-                    self._live += 1
-                    break
-                self._changed.wait()
-        try:
-            # spawn, not fork: the window's process has Qt and a dozen threads, which a fork
-            # would copy mid-flight.
-            worker = _Worker(multiprocessing.get_context("spawn"), self._limits)
-        except (_CannotStart, OSError):
-            with self._changed:
-                self._live -= 1
-                self._broken = True
-                self._changed.notify_all()
-            return None
-        except BaseException:
-            with self._changed:
-                self._live -= 1
-                self._changed.notify_all()
-            raise
-        with self._changed:
-            if not self._closed:
-                self._busy.add(worker)
-                return worker
-            self._live -= 1
-            self._changed.notify_all()
-        worker.stop()
-        raise CancelledError("the sync is over: its worker processes are closed")
-
-    def _give_back(self, worker: _Worker, healthy: bool) -> None:
-        with self._changed:
-            self._busy.discard(worker)
-            keep = healthy and not self._closed and worker.process.is_alive()
-            if keep:
-                self._idle.append(worker)
-                self._changed.notify_all()
-                return
-        try:
-            worker.stop()
-        finally:
-            with self._changed:
-                self._live -= 1
-                self._changed.notify_all()
-
     @contextmanager
     def source(self) -> Iterator[None]:
         """The tasks this thread runs inside the block are one source's: together they may
@@ -467,6 +507,95 @@ class CpuPool:
             yield
         finally:
             self._local.left = previous
+
+    # --- workers --------------------------------------------------------------------------------
+
+    def _assign(self) -> _Worker | None:
+        """A worker for one more task (an idle one, a new one, else one with room in its
+        queue), its load counted; None when processes cannot be used here (run here).
+        Raises CancelledError once the pool is closed."""
+        with self._changed:
+            while True:
+                if self._closed:
+                    raise CancelledError("the sync is over: its worker processes are closed")
+                if self._broken:
+                    return None
+                alive = [worker for worker in self._workers
+                         if not worker.dead and not worker.retiring]
+                idle = [worker for worker in alive if worker.load == 0]
+                if idle:
+                    idle[0].load += 1
+                    return idle[0]
+                if len(alive) + self._starting < self._processes:
+                    self._starting += 1
+                    break
+                roomy = [worker for worker in alive if worker.load < _QUEUE_DEPTH]
+                if roomy and not self._starting:
+                    chosen = min(roomy, key=lambda worker: worker.load)
+                    chosen.load += 1
+                    return chosen
+                self._changed.wait()
+        try:
+            # spawn, not fork: the window's process has Qt and a dozen threads, which a fork
+            # would copy mid-flight.
+            worker = _Worker(multiprocessing.get_context("spawn"), self._limits, self._gone)
+        except (_CannotStart, OSError):
+            with self._changed:
+                self._starting -= 1
+                self._broken = True
+                self._changed.notify_all()
+            return None
+        except BaseException:
+            with self._changed:
+                self._starting -= 1
+                self._changed.notify_all()
+            raise
+        with self._changed:
+            self._starting -= 1
+            self._workers.append(worker)
+            self._changed.notify_all()
+            if self._watchdog is None:
+                self._watchdog = threading.Thread(target=self._watch, daemon=True,
+                                                  name="sync-worker-watchdog")
+                self._watchdog.start()
+            if not self._closed:
+                worker.load += 1
+                return worker
+        worker.stop()
+        raise CancelledError("the sync is over: its worker processes are closed")
+
+    def _release(self, worker: _Worker) -> None:
+        with self._changed:
+            worker.load -= 1
+            idle_and_closed = self._closed and worker.load == 0
+            self._changed.notify_all()
+        if idle_and_closed:
+            worker.stop()
+
+    def _gone(self, worker: _Worker) -> None:
+        """Called by a worker's reader thread once the worker has exited and is reaped."""
+        with self._changed:
+            if worker in self._workers:
+                self._workers.remove(worker)
+            self._changed.notify_all()
+
+    def _watch(self) -> None:
+        """The pool's one watchdog: kills a busy worker whose running task has passed its
+        memory or wall-clock ceiling (the task then fails; the one behind it moves on)."""
+        while not self._closing.is_set():
+            soonest = _WATCH_SECONDS
+            with self._changed:
+                workers = list(self._workers)
+            now = time.monotonic()
+            for worker in workers:
+                passed, soon = worker.overdue(now)
+                if passed is not None and worker.killed_for is None:
+                    worker.killed_for = passed
+                    worker.kill()
+                soonest = min(soonest, soon)
+            self._closing.wait(soonest)
+
+    # --- running --------------------------------------------------------------------------------
 
     def run(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` in a worker process, under the pool's limits; on this thread
@@ -491,38 +620,30 @@ class CpuPool:
             if self._closed:
                 raise CancelledError("the sync is over: its worker processes are closed")
             return self._run_here(function, args)
-        for attempt in range(2):
-            worker = self._take()
+        while True:
+            worker = self._assign()
             if worker is None:
                 return self._run_here(function, args)
-            healthy = False
+            task = _Task(function, args, seconds)
             try:
-                try:
-                    worker.connection.send((function, args, seconds))
-                except (BrokenPipeError, ConnectionResetError, EOFError):
-                    # The worker was gone before it had the task (killed from outside while
-                    # idle): not this task's doing, so a fresh worker gets it once more.
-                    if attempt == 0:
-                        continue
-                    raise ResourceLimitExceeded(
-                        f"{self._step(function)} could not be handed to a worker process; "
-                        f"skipped") from None
-                kind, value, used = worker.answer(self._limits)
-                self._charge(used)
-                if kind in ("ok", "error"):
-                    healthy = True
-                    if kind == "error":
-                        raise value
-                    result: T = value
-                    return result
-                with self._changed:
-                    closed = self._closed
-                if closed:
-                    raise CancelledError("the sync was cancelled mid-task")
-                raise ResourceLimitExceeded(self._failure(function, kind, value, by_source))
+                worker.submit(task)
+                task.done.wait()
             finally:
-                self._give_back(worker, healthy)
-        raise AssertionError("unreachable")  # pragma: no cover
+                self._release(worker)
+            kind, value, used = task.outcome
+            if kind == "retry":  # queued behind a task that killed its worker
+                continue
+            self._charge(used)
+            if kind == "ok":
+                result: T = value
+                return result
+            if kind == "error":
+                raise value
+            with self._changed:
+                closed = self._closed
+            if closed:
+                raise CancelledError("the sync was cancelled mid-task")
+            raise ResourceLimitExceeded(self._failure(function, kind, value, by_source))
 
     def _run_here(self, function: Callable[..., T], args: tuple[Any, ...]) -> T:
         started = time.thread_time()
@@ -566,18 +687,21 @@ class CpuPool:
         they hold nothing but work that would be thrown away."""
         with self._changed:
             self._closed = True
-            idle, self._idle = self._idle, []
-            busy = list(self._busy)
-            self._live -= len(idle)
+            workers = list(self._workers)
             self._changed.notify_all()
-        for worker in idle:
-            worker.stop()
-        if cancel:
-            for worker in busy:
-                worker.kill()  # its run() wakes, raises CancelledError and reaps it
+        for worker in workers:
+            if cancel:
+                worker.kill()  # its tasks' run() raise CancelledError
+            elif worker.load == 0:
+                worker.stop()  # the busy ones stop when their last task is released
         with self._changed:
-            while self._live > 0:
-                self._changed.wait()
+            while self._workers or self._starting:
+                if not self._changed.wait(timeout=_STOP_SECONDS):
+                    for worker in self._workers:  # asked to stop and still there
+                        worker.kill()
+        self._closing.set()
+        if self._watchdog is not None:
+            self._watchdog.join()
 
 
 def _megabytes(count: int) -> str:
