@@ -8,6 +8,7 @@ of spinning the test run for good.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 
 from reader.sync.cpu import ReadFeed
@@ -38,6 +39,21 @@ def hog(megabytes: int, hold: float = 0.0) -> int:
     held = [b"x" * (1024 * 1024) for _ in range(megabytes)]
     time.sleep(hold)
     return len(held)
+
+
+_KEPT: list[bytes] = []
+
+
+def keep(megabytes: int) -> int:
+    """Keeps ``megabytes`` of memory in the worker after the task (a leak); its pid."""
+    _in_a_worker()
+    _KEPT.extend(b"k" * (1024 * 1024) for _ in range(megabytes))
+    return os.getpid()
+
+
+def pid() -> int:
+    _in_a_worker()
+    return os.getpid()
 
 
 def nap(seconds: float) -> float:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import io
 import re
 import socket
+import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -519,6 +521,26 @@ def test_an_unusable_address_is_one_failed_download(url: str) -> None:
         fetcher.fetch(url)
 
 
+def test_a_name_server_that_never_answers_costs_the_connect_timeout(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    released = threading.Event()
+    real_lookup = socket.getaddrinfo
+
+    def lookup(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "silent.example":
+            released.wait(30)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real_lookup(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    try:
+        with Fetcher(host_interval=0, connect_timeout=0.3) as fetcher, pytest.raises(
+                FetchError, match=r"^timed out after 0\.3 s connecting to silent\.example$"):
+            fetcher.fetch("http://silent.example/feed.xml")
+    finally:
+        released.set()
+
+
 def test_a_subscription_list_with_a_broken_address_imports(archive: Archive) -> None:
     added, existing = subscribe_outlines(archive, [
         OutlineFeed("http://[oops/feed.xml", None, None, ()),
@@ -569,6 +591,48 @@ def test_a_task_past_its_memory_is_stopped_and_the_pool_carries_on() -> None:
                            match=r"needed more than 64 MB of memory; skipped$"):
             pool.run(hostile_tasks.hog, 1024, 60)
         assert pool.run(hostile_tasks.hog, 8) == 8
+    finally:
+        pool.close()
+    assert live_children() == []
+
+
+def test_the_task_queued_behind_a_killed_one_runs_elsewhere() -> None:
+    """One worker, two sources' tasks: the first passes its ceiling and kills the worker,
+    the second (already sent to that worker, waiting behind it) runs on a fresh one."""
+    pool = CpuPool(1, limits=TaskLimits(cpu_seconds=1))
+    outcomes: dict[str, object] = {}
+
+    def costly() -> None:
+        try:
+            pool.run(hostile_tasks.spin)
+        except ResourceLimitExceeded as error:
+            outcomes["costly"] = str(error)
+
+    try:
+        first = threading.Thread(target=costly)
+        first.start()
+        while not any(worker.load for worker in pool._workers):
+            time.sleep(0.01)  # the spinning task has its worker
+        outcomes["cheap"] = pool.run(hostile_tasks.nap, 0)
+        first.join()
+    finally:
+        pool.close()
+    assert outcomes == {"costly": "this source's processing took more than 1 s of CPU; "
+                                  "skipped", "cheap": 0}
+    assert live_children() == []
+
+
+def test_a_worker_holding_much_memory_after_a_task_is_replaced() -> None:
+    """Memory a task leaves behind would count against the next task: a worker keeping more
+    than half the ceiling after a task exits, and the next task gets a fresh one."""
+    pool = CpuPool(1, limits=TaskLimits(memory_bytes=64 * 1024 * 1024))
+    try:
+        small = pool.run(hostile_tasks.keep, 8)
+        assert pool.run(hostile_tasks.pid) == small  # 8 MB kept: the same worker
+        large = pool.run(hostile_tasks.keep, 40)
+        assert large == small
+        assert pool.run(hostile_tasks.pid) != large  # 48 MB kept: replaced
+        assert pool.run(hostile_tasks.keep, 40) != large  # and under the ceiling again
     finally:
         pool.close()
     assert live_children() == []

@@ -12,6 +12,8 @@ import threading
 import time
 import zlib
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -43,7 +45,7 @@ __all__ = [
     "parse_retry_after",
 ]
 
-# --- the limits, all in one place (README "Limits") -------------------------------------------
+# --- the limits, all in one place --------------------------------------------------------------
 
 #: The whole of one download (every redirect, the headers and the body), by what it is for:
 #: a source's own document (a feed, or a page saved with ``add --page``), a page an entry
@@ -302,14 +304,30 @@ class _Refused(Exception):
         self.host, self.ip, self.kind = host, ip, kind
 
 
-def _resolve(host: str, port: int) -> list[str]:
+@cache
+def _lookups() -> ThreadPoolExecutor:
+    """Threads for name lookups, so a resolver that does not answer costs a fetch its
+    connect timeout (and deadline), not the resolver's own minutes."""
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="name-lookup")
+
+
+def _resolve(host: str, port: int, timeout: float | None) -> list[str]:
     """The addresses to try for ``host``, in the resolver's order (as create_connection would).
 
     A name the resolver cannot even encode (a label over 63 characters, a bad IDNA form) or a
     port out of range is a failed connection, not a crash.
     """
     try:
-        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        try:
+            ipaddress.ip_address(host.split("%", 1)[0])
+        except ValueError:  # a name: looked up on a lookup thread, for at most ``timeout``
+            lookup = _lookups().submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+            try:
+                found = lookup.result(timeout)
+            except FutureTimeout:
+                raise httpcore.ConnectTimeout(f"looking up {host} took too long") from None
+        else:
+            found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise httpcore.ConnectError(str(exc)) from exc
     except (UnicodeError, ValueError, OverflowError) as exc:
@@ -341,8 +359,7 @@ class _Backend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        self._clock.clamp(timeout, httpcore.ConnectTimeout)
-        addresses = _resolve(host, port)
+        addresses = _resolve(host, port, self._clock.clamp(timeout, httpcore.ConnectTimeout))
         if self._reach is not None:
             allowed = [ip for ip in addresses if address_kind(ip) in self._reach]
             if not allowed:
@@ -822,7 +839,7 @@ class Fetcher:
                    context: _Context) -> FetchError:
         shown = str(url)
         if isinstance(exc, (httpx.TimeoutException, httpcore.TimeoutException)):
-            if self._clock.passed() or meter.left() <= 0.05:
+            if meter.left() <= 0.05:
                 return FetchTimeout(self._deadline_message(shown, meter, context))
             if isinstance(exc, (httpx.ConnectTimeout, httpcore.ConnectTimeout)):
                 return FetchTimeout(
