@@ -124,6 +124,11 @@ class NotATextPage(DocumentError):
     """Text that has no article in it (no title, or no paragraph after the furniture is gone)."""
 
 
+class ResourceLimitExceeded(DocumentError):
+    """Parsing or cleaning one source's documents passed a ceiling of its worker process (CPU
+    time, memory, time in all); the worker was stopped and that work skipped."""
+
+
 # --- feeds and web pages ----------------------------------------------------------------------
 
 

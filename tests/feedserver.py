@@ -24,7 +24,7 @@ __all__ = ["KINDS", "FeedServer", "RecordedRequest", "Route", "gzip_bomb"]
 
 KINDS = frozenset({
     "slow", "drip", "truncated", "wrong_type", "redirect", "redirect_loop", "status",
-    "endless", "gzip", "gzip_bomb",
+    "endless", "gzip", "gzip_bomb", "raw",
 })
 
 @dataclass(frozen=True)
@@ -88,7 +88,10 @@ class FeedServer:
     nothing even when a client walked away from an endless body.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        """``host`` is the loopback address to serve on (any of 127.0.0.0/8 works on Linux:
+        a second server on 127.0.0.2 is "another machine" for address checks)."""
+        self.host = host
         self._routes: dict[str, Route] = {}
         self._requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
@@ -98,7 +101,7 @@ class FeedServer:
         self._peak_total = 0
         self._connections: set[socket.socket] = set()
         self.stopping = threading.Event()
-        self._httpd = _Server(("127.0.0.1", 0), _Handler, self)
+        self._httpd = _Server((host, 0), _Handler, self)
         self._thread: threading.Thread | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -148,7 +151,7 @@ class FeedServer:
     def url(self, path: str = "/") -> str:
         if not path.startswith("/"):
             path = "/" + path
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def add(
         self,
@@ -192,6 +195,8 @@ class FeedServer:
           endless (chunk=65536): a chunked body that never ends.
           gzip (): the body gzip-compressed, Content-Encoding: gzip.
           gzip_bomb (size=101 MiB): ~100 KB of gzip inflating to ``size`` zero bytes.
+          raw (response=b"HTTP/1.1 200 OK\\r\\n..."): exactly these bytes, then close: for
+              header values no well-behaved server would send.
         """
         if kind not in KINDS:
             raise ValueError(f"unknown misbehaviour {kind!r}; known: {sorted(KINDS)}")
@@ -347,6 +352,11 @@ class _Handler(BaseHTTPRequestHandler):
                 extra["Retry-After"] = str(options["retry_after"])
             body = options.get("body", f"error {status}\n".encode())
             self._send(status, body, "text/plain; charset=utf-8", extra)
+            return
+        if kind == "raw":
+            self.close_connection = True
+            self.wfile.write(bytes(options["response"]))
+            self.wfile.flush()
             return
         if kind in ("redirect", "redirect_loop"):
             status = int(options.get("status", 302))

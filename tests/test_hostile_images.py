@@ -446,9 +446,12 @@ def test_a_cancelled_sync_leaves_no_images(archive_path: Path, server: FeedServe
 def test_an_image_another_sync_still_needs_is_handed_over_not_deleted(
         archive: Archive, server: FeedServer, fetcher: Fetcher) -> None:
     server.add("/shared.png", noise_png(77), content_type="image/png")
+    server.add("/feed.xml", rss([("a", "<p>a</p>")]))
     first, second = ImageCache(archive), ImageCache(archive)
-    image = first.get(server.url("/shared.png"), fetcher)
-    assert image is not None and second.get(server.url("/shared.png"), fetcher) == image
+    with fetcher.source():  # a feed on loopback may load its images from there
+        fetcher.fetch(server.url("/feed.xml"))
+        image = first.get(server.url("/shared.png"), fetcher)
+        assert image is not None and second.get(server.url("/shared.png"), fetcher) == image
     first.close()  # its article failed; but the second sync may still link the image
     assert stored_images(archive)[0] == 1
     second.close()  # the second one's article failed too: now nothing needs it

@@ -20,7 +20,7 @@ from processes import gone, live_children
 from test_sync import png, rss, story
 
 from reader.archive import Archive
-from reader.errors import NotAFeed
+from reader.errors import NotAFeed, ResourceLimitExceeded
 from reader.sync import cpu
 from reader.sync.cpu import PROCESS_THRESHOLD, CpuPool
 from reader.sync.opml import OutlineFeed
@@ -97,7 +97,29 @@ def _dies_in_a_worker(value: int) -> int:
     return value * 2
 
 
-def test_a_broken_pool_falls_back_to_this_thread() -> None:
+def test_a_task_that_kills_its_worker_fails_and_the_next_gets_a_new_one() -> None:
+    """A worker dying mid-task (out of memory, a crash in a C library) is that task's doing:
+    it fails with a clear error rather than running again unguarded on this thread."""
+    pool = CpuPool(1)
+    try:
+        with pytest.raises(ResourceLimitExceeded, match=r"stopped its worker process "
+                                                        r"\(exit status 3\); skipped"):
+            pool.run(_dies_in_a_worker, 21)
+        assert pool.run(cpu.is_summary, "<p>short</p>") is True
+    finally:
+        pool.close()
+    assert live_children() == []
+
+
+class _NeverStarts:
+    def __init__(self, *args: object) -> None:
+        raise cpu._CannotStart("no processes here")
+
+
+def test_a_pool_that_cannot_start_processes_runs_on_this_thread(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A host script that spawned processes cannot re-import: the sync still runs."""
+    monkeypatch.setattr(cpu, "_Worker", _NeverStarts)
     pool = CpuPool(1)
     try:
         assert pool.run(_dies_in_a_worker, 21) == 42

@@ -251,13 +251,14 @@ def test_mark_all_read_from_the_list_and_the_left_pane_and_undo(
     qtbot.keyClick(window.headline_view, Qt.Key.Key_A, Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: all(archive.article(i).read for i in in_list), timeout=5000)
     assert archive.totals().unread == 12 - len(in_list)  # only the list's
-    assert "Ctrl+Z" in window.status.text.text()
+    qtbot.waitUntil(lambda: "Ctrl+Z" in window.status.text.text(), timeout=5000)
     qtbot.waitUntil(lambda: all(window.headline_model.headline(r).read
                                 for r in range(window.headline_model.rowCount())),
                     timeout=5000)
     qtbot.keyClick(window.headline_view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: archive.totals().unread == 12, timeout=5000)
-    assert window.status.text.text().startswith("Undid marking")
+    qtbot.waitUntil(lambda: window.status.text.text().startswith("Undid marking"),
+                    timeout=5000)
 
     weather = FilterChoice("tag", "Weather")  # from the left pane's menu: the whole tag
     window.tag_view.mark_read_requested.emit(weather)

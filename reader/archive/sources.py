@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from reader.archive.database import Connection
 from reader.archive.timestamps import from_micros, to_micros
@@ -13,6 +14,17 @@ from reader.records import SourceInfo
 
 LOCAL_KIND = "local"
 LOCAL_TITLE = "Imported files"
+
+#: What a source's sync state may hold, whatever a server sent (the fetcher clamps these
+#: already; the archive holds to them too, for any other writer): a Retry-After at most this
+#: far ahead, validators of at most this many printable ASCII characters (others are not
+#: kept: the next sync fetches in full), URLs and titles at most this long, one error line.
+LONGEST_RETRY_WAIT = timedelta(days=7)
+MAX_VALIDATOR_LENGTH = 512
+MAX_URL_LENGTH = 8192
+MAX_TITLE_LENGTH = 1000
+MAX_ERROR_LENGTH = 1000
+_VALIDATOR = re.compile(r"[\x20-\x7e]+")
 
 
 def local_source_id(connection: Connection) -> int:
@@ -202,7 +214,15 @@ def sync_targets(connection: Connection, ids: Sequence[int] | None,
 def record_success(connection: Connection, source_id: int, *, now: datetime,
                    etag: str | None, last_modified: str | None, title: str | None = None,
                    site_url: str | None = None, new_url: str | None = None) -> None:
-    """Save validators and clear the last error; a permanent redirect moves the stored URL."""
+    """Save validators and clear the last error; a permanent redirect moves the stored URL.
+
+    Values past the limits above are not kept (a too-long title keeps its start).
+    """
+    etag, last_modified = _validator(etag), _validator(last_modified)
+    title = None if title is None else _text(title)[:MAX_TITLE_LENGTH]
+    site_url = site_url if site_url is None or len(site_url) <= MAX_URL_LENGTH else None
+    if new_url is not None and len(new_url) > MAX_URL_LENGTH:
+        new_url = None
     connection.exec_driver_sql(
         "UPDATE sources SET last_synced = ?, last_error = NULL, last_error_at = NULL, "
         "retry_after = NULL, etag = ?, last_modified = ?, "
@@ -216,9 +236,28 @@ def record_success(connection: Connection, source_id: int, *, now: datetime,
 
 def record_failure(connection: Connection, source_id: int, *, now: datetime, reason: str,
                    gone: bool = False, retry_after: datetime | None = None) -> None:
+    """Keep a sync's failure on its source; ``retry_after`` is held to [now, now +
+    LONGEST_RETRY_WAIT] (a server's "come back in 30,000 years" is a week)."""
+    if retry_after is not None:
+        retry_after = min(max(retry_after, now), now + LONGEST_RETRY_WAIT)
+    reason = _text(reason)[:MAX_ERROR_LENGTH]
     connection.exec_driver_sql(
         "UPDATE sources SET last_error = ?, last_error_at = ?, gone = gone OR ?, "
         "retry_after = ? WHERE id = ?",
         (reason, to_micros(now), int(gone),
          None if retry_after is None else to_micros(retry_after), source_id),
     )
+
+
+def _validator(value: str | None) -> str | None:
+    if value is None:
+        return None
+    text = value.strip()
+    if not text or len(text) > MAX_VALIDATOR_LENGTH or not _VALIDATOR.fullmatch(text):
+        return None
+    return text
+
+
+def _text(value: str) -> str:
+    """Valid text for SQLite: lone surrogates (from undecodable bytes) become "?"."""
+    return value.encode("utf-8", "replace").decode("utf-8")

@@ -333,24 +333,62 @@ def _base_url(tree: HtmlElement, url: str | None) -> str | None:
 
 
 def _absolutize(tree: HtmlElement, base: str) -> None:
+    """Links and image sources made absolute against ``base``, each as a browser reads it.
+
+    A value is first cleaned the way the URL standard does (leading and trailing controls
+    and spaces dropped, tabs and newlines removed), so ``" &#14; javascript:…"`` is seen as
+    the ``javascript:`` URL it is; what remains unusable in an XML attribute (other control
+    characters) is percent-encoded. A value that cannot be made into a URL is left alone for
+    the sanitizer; none of them raises.
+    """
     for element in tree.iter("a", "img"):
         for attribute, value in element.attrib.items():
-            if (attribute in ("href", "src") or attribute.startswith("data-src")) and (
-                not value.startswith(_ABSOLUTE_PREFIXES)
-            ):
-                absolute = _join(base, value)
-                if absolute:
-                    element.set(attribute, absolute)
+            if not (attribute in ("href", "src") or attribute.startswith("data-src")):
+                continue
+            cleaned = _url_text(value)
+            if cleaned.startswith(_ABSOLUTE_PREFIXES):
+                absolute: str | None = cleaned
+            else:
+                absolute = _join(base, cleaned)
+                if absolute is None and cleaned.lower().startswith(_NOT_RESOLVED_PREFIXES):
+                    absolute = cleaned  # "#x", "mailto:", "javascript:" in their plain form
+            if absolute is not None and absolute != value:
+                _set(element, attribute, _attribute_safe(absolute))
 
 
 def _join(base: str, value: str) -> str | None:
-    value = value.strip()
-    if not value or value.startswith(_NOT_RESOLVED_PREFIXES):
+    value = _url_text(value)
+    if not value or value.lower().startswith(_NOT_RESOLVED_PREFIXES):
         return None
     try:
         return urljoin(base, value)
-    except ValueError:  # malformed, e.g. an unclosed IPv6 bracket
+    except ValueError:  # malformed, e.g. an unclosed IPv6 bracket or a port out of range
         return None
+
+
+# The URL standard's preprocessing: C0 controls and space trimmed from both ends, and every
+# tab and newline removed wherever it is.
+_URL_TRIM = "".join(chr(code) for code in range(0x21))
+_URL_DROP = str.maketrans("", "", "\t\n\r")
+# What an XML attribute cannot hold: the other C0 controls, DEL is fine but U+FFFE/U+FFFF and
+# lone surrogates are not.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _url_text(value: str) -> str:
+    return value.strip(_URL_TRIM).translate(_URL_DROP)
+
+
+def _attribute_safe(url: str) -> str:
+    return _NOT_IN_XML.sub(lambda found: "".join(
+        f"%{byte:02X}" for byte in found.group().encode("utf-8", "surrogatepass")), url)
+
+
+def _set(element: HtmlElement, attribute: str, value: str) -> None:
+    try:
+        element.set(attribute, value)
+    except ValueError:  # lxml still refuses it: drop the attribute rather than the page
+        del element.attrib[attribute]
 
 
 def _is_web_url(value: str | None) -> bool:

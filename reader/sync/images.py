@@ -180,7 +180,7 @@ class ImageCache:
         image: StoredImage | None = None
         spent = 0
         try:
-            fetched = fetcher.fetch(url, max_bytes=MAX_IMAGE_BYTES).content
+            fetched = fetcher.fetch(url, max_bytes=MAX_IMAGE_BYTES, kind="image").content
             image = prepare_image(
                 fetched, max_decoded_pixels=min((budget.pixels_left or 0 for budget in pixels),
                                                 default=None))

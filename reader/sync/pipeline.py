@@ -5,16 +5,21 @@ on 304 → parse → skip entries the archive already has unchanged → extract 
 where the feed gave only a summary → download images, storing each in the archive as it
 arrives, and point the body at them. Then the run's one writer (the calling thread,
 ``apply``) stores all of that source's articles in one transaction and saves the validators.
-A failure is recorded on its source and the others carry on. Shaped after Miniflux's
-``RefreshFeed`` (see shared/STYLE.md).
+A failure is recorded on its source and the others carry on (a failure to record it too).
+Shaped after Miniflux's ``RefreshFeed`` (see shared/STYLE.md).
 
 Images are downloaded and stored as they arrive, within per-article and per-source budgets:
-see ``reader.sync.images``.
+see ``reader.sync.images``. A source costs at most its own budget: its downloads share one
+``Fetcher.source`` budget of time and bytes (and may reach private addresses only if the feed
+itself lives on one), and its parsing and cleaning run under ``cpu.TaskLimits`` in worker
+processes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import math
 import sys
 import threading
 import traceback
@@ -32,9 +37,9 @@ from reader.records import ArticleDraft
 from reader.render.images import archive_image_uri, find_images, placeholders_for
 from reader.render.plaintext import html_to_text
 from reader.sync import cpu
-from reader.sync.cpu import CpuPool
-from reader.sync.extract import extract_article
-from reader.sync.fetch import Fetcher, FetchResult
+from reader.sync.cpu import BIG_TASK_BYTES, CpuPool, TaskLimits
+from reader.sync.extract import MAX_PAGE_BYTES, extract_article
+from reader.sync.fetch import MAX_RETRY_AFTER, Fetcher, FetchResult
 from reader.sync.images import (
     ImageBudget,
     KeptImage,
@@ -95,13 +100,20 @@ class SourceUpdate:
     note: str | None = None
 
 
-def full_text(draft: ArticleDraft, fetcher: Fetcher) -> ArticleDraft:
-    """The draft with its page's main text as body (and metadata it lacked), or unchanged."""
+def full_text(draft: ArticleDraft, fetcher: Fetcher, run: Runner | None = None) -> ArticleDraft:
+    """The draft with its page's main text as body (and metadata it lacked), or unchanged.
+
+    The page is a ``kind="page"`` download (its own deadline; no private addresses unless
+    the source lives on one); ``run`` extracts its text (a CpuPool's, to extract under its
+    ceilings). A page that cannot be had or read leaves the entry as the feed gave it.
+    """
     if not draft.url or not draft.url.startswith(("http://", "https://")):
         return draft
     try:
-        page = fetcher.fetch(draft.url, accept="text/html,application/xhtml+xml")
-        extracted = extract_article(page.content, page.url, page.content_type)
+        page = fetcher.fetch(draft.url, accept="text/html,application/xhtml+xml",
+                             max_bytes=MAX_PAGE_BYTES, kind="page")
+        extracted = (run or _run_here)(extract_article, page.content, page.url,
+                                       page.content_type)
     except (FetchError, DocumentError):
         return draft
     if len(html_to_text(extracted.body_html)) <= len(html_to_text(draft.body_html)):
@@ -119,16 +131,23 @@ def prepare_source(archive: Archive, target: SyncTarget, fetcher: Fetcher,
                    cache: ImageCache, pool: CpuPool | None = None) -> SourceUpdate:
     """Fetch, parse and prepare one source's new and changed entries (no writes).
 
-    The CPU-bound steps (``cpu.read_feed``, ``cpu.examine``, ``cpu.finish_bodies``) run in
-    ``pool``'s worker processes when there is one; the network and the archive are used from
-    this thread.
+    The CPU-bound steps (``cpu.read_feed``, ``cpu.examine``, ``cpu.finish_bodies``, page
+    extraction) run in ``pool``'s worker processes when there is one; the network and the
+    archive are used from this thread. Every download is inside one ``Fetcher.source``
+    budget, every CPU step inside one ``CpuPool.source`` budget.
     """
+    with fetcher.source(), pool.source() if pool is not None else contextlib.nullcontext():
+        return _prepare(archive, target, fetcher, cache, pool)
+
+
+def _prepare(archive: Archive, target: SyncTarget, fetcher: Fetcher, cache: ImageCache,
+             pool: CpuPool | None) -> SourceUpdate:
     fetched = fetcher.fetch(target.url, etag=target.etag, last_modified=target.last_modified,
                             accept=FEED_ACCEPT)
     update = SourceUpdate(target, fetched)
     if fetched.not_modified:
         return update
-    run = pool.run if pool is not None else _run_here
+    run: Runner = pool.run if pool is not None else _run_here
     read = run(cpu.read_feed, fetched.content, fetched.url, fetched.content_type)
     update.title = read.feed.title or None
     update.site_url = read.feed.site_url
@@ -145,7 +164,7 @@ def prepare_source(archive: Archive, target: SyncTarget, fetcher: Fetcher,
     for (draft, identity), looked in zip(fresh, examined, strict=True):
         entry, urls = draft, looked.image_urls
         if target.full_text == "always" or (target.full_text == "auto" and looked.summary):
-            entry = full_text(draft, fetcher)
+            entry = full_text(draft, fetcher, run)
             if entry is not draft:
                 urls = tuple(find_images(entry.body_html, entry.url or fetched.url).sources)
         localised = download_images(urls, fetcher, cache, image_budget)
@@ -164,6 +183,10 @@ def prepare_source(archive: Archive, target: SyncTarget, fetcher: Fetcher,
 
 def _run_here(function: Callable[..., T], *args: Any) -> T:
     return function(*args)
+
+
+#: How prepare_source runs a CPU step: ``CpuPool.run``, or ``_run_here``.
+Runner = Callable[..., Any]
 
 
 FEED_ACCEPT = ("application/atom+xml, application/rss+xml, application/feed+json, "
@@ -206,32 +229,72 @@ def _without_images(entry: PreparedEntry, missing: set[str]) -> PreparedEntry:
 
 def record_failure(archive: Archive, target: SyncTarget, error: BaseException,
                    now: datetime) -> SyncReport:
-    """Keep the reason on the source (one line), so ``sources`` and the window show it."""
-    if isinstance(error, ReaderError):
-        reason = str(error)
-    else:
-        reason = f"unexpected error: {type(error).__name__}: {error}"
-        traceback.print_exception(error, file=sys.stderr)
-    reason = " ".join(reason.split())[:500]
-    retry_at = (now + timedelta(seconds=error.retry_after)
-                if isinstance(error, RetryLater) else None)
+    """Keep the reason on the source (one line), so ``sources`` and the window show it.
+
+    A Retry-After is kept clamped to [0, MAX_RETRY_AFTER] whatever the error says.
+    """
+    reason = failure_reason(error)
     with archive.writing() as connection:
         sources.record_failure(connection, target.id, now=now, reason=reason,
-                               gone=isinstance(error, SourceGone), retry_after=retry_at)
+                               gone=isinstance(error, SourceGone),
+                               retry_after=_retry_at(error, now))
     return SyncReport(target.id, target.url, "failed", error=reason, title=target.title)
+
+
+def failure_reason(error: BaseException, *, show: bool = True) -> str:
+    """One line for people, at most 500 characters, always valid text; an unexpected error
+    (a bug) also prints its traceback when ``show``."""
+    try:
+        text = str(error)
+    except Exception:  # an exception whose message cannot even be made
+        text = "(no description)"
+    if not isinstance(error, ReaderError):
+        text = f"unexpected error: {type(error).__name__}: {text}"
+        if show:
+            traceback.print_exception(error, file=sys.stderr)
+    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates: SQLite refuses
+    return " ".join(text.split())[:500]
+
+
+def _retry_at(error: BaseException, now: datetime) -> datetime | None:
+    if not isinstance(error, RetryLater):
+        return None
+    seconds = error.retry_after
+    if not isinstance(seconds, int | float) or math.isnan(seconds):
+        seconds = 0.0
+    return now + timedelta(seconds=min(max(0.0, float(seconds)), MAX_RETRY_AFTER))
+
+
+def _record_failure_safely(archive: Archive, target: SyncTarget,
+                           error: BaseException) -> SyncReport:
+    """``record_failure`` that never raises: when even recording one source's error fails
+    (the disk is full, a value the archive refuses), that source is reported failed with
+    both reasons and the sync carries on with the others."""
+    try:
+        return record_failure(archive, target, error, datetime.now(UTC))
+    except Exception as problem:
+        if not isinstance(problem, ReaderError):
+            traceback.print_exception(problem, file=sys.stderr)
+        reason = (f"{failure_reason(error, show=False)} (not recorded: "
+                  f"{failure_reason(problem, show=False)})")
+        return SyncReport(target.id, target.url, "failed", error=reason[:1000],
+                          title=target.title)
 
 
 def sync(archive: Archive, source_ids: Sequence[int] | None = None, *,
          fetcher: Fetcher | None = None, progress: Progress | None = None,
          cancel: threading.Event | None = None, workers: int = DEFAULT_WORKERS,
-         processes: int | None = None) -> list[SyncReport]:
+         processes: int | None = None, task_limits: TaskLimits | None = None
+         ) -> list[SyncReport]:
     """Sync feeds (all due ones, or exactly ``source_ids``); one report per source, by id.
 
     Fetching runs on ``workers`` threads (the Fetcher also bounds requests per host); parsing
-    and cleaning on ``processes`` worker processes (None: ``CpuPool.size_for`` the number of
-    sources; 0: on the fetching threads); the calling thread is the only writer. ``cancel``
-    stops the run between sources: sources not finished by then are reported as failed with
-    the reason "cancelled". No worker process outlives the call, however it ends.
+    and cleaning on ``processes`` worker processes under ``task_limits`` (None: as many as
+    ``CpuPool.size_for`` the number of sources, and for a sync too small for that, one
+    process for tasks bigger than BIG_TASK_BYTES only; 0: everything on the fetching
+    threads); the calling thread is the only writer. ``cancel`` stops the run between
+    sources: sources not finished by then are reported as failed with the reason
+    "cancelled". No worker process outlives the call, however it ends.
     """
     now = datetime.now(UTC)
     targets, skipped = archive.sync_targets(source_ids, now)
@@ -242,7 +305,12 @@ def sync(archive: Archive, source_ids: Sequence[int] | None = None, *,
     cache = ImageCache(archive)
     total = len(targets)
     wanted = CpuPool.size_for(total) if processes is None else processes
-    cpu_pool = CpuPool(wanted) if wanted > 0 and total > 0 else None
+    cpu_pool: CpuPool | None = None
+    if total > 0 and wanted > 0:
+        cpu_pool = CpuPool(wanted, limits=task_limits)
+    elif total > 0 and processes is None:
+        # A few sources: threads, but a big document still parses under the ceilings.
+        cpu_pool = CpuPool(1, limits=task_limits, only_above=BIG_TASK_BYTES)
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="sync")
     finished = False
     try:
@@ -257,7 +325,7 @@ def sync(archive: Archive, source_ids: Sequence[int] | None = None, *,
             try:
                 report = apply(archive, future.result(), datetime.now(UTC))
             except Exception as error:  # one bad source never stops the others
-                report = record_failure(archive, target, error, datetime.now(UTC))
+                report = _record_failure_safely(archive, target, error)
             reports.append(report)
             done_ids.add(target.id)
             if progress is not None:

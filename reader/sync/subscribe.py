@@ -1,7 +1,10 @@
 """Adding sources: subscribing to a feed, and saving one web page as an article.
 
 Both fetch once to check what the URL is. Subscribing stores no entries and no validators,
-so the next sync fetches the feed in full.
+so the next sync fetches the feed in full. Each is one ``Fetcher.source``: the URL given may
+be anywhere, what it names (a linked feed, the page's images) only where the page itself is
+or on public addresses; and a big document is parsed in a worker process, under the sync's
+ceilings (``cpu.isolated``).
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from reader.archive import Archive, articles, sources
 from reader.archive import images as archive_images
 from reader.archive.tags import clean_tag_names
 from reader.errors import NotAFeed
-from reader.sync.extract import extract_article
+from reader.sync import cpu
+from reader.sync.cpu import CpuPool
+from reader.sync.extract import MAX_PAGE_BYTES, extract_article
 from reader.sync.feeds import ParsedFeed, parse_feed
 from reader.sync.fetch import Fetcher
 from reader.sync.opml import OutlineFeed, write_opml
@@ -35,12 +40,15 @@ class Added:
 
 
 def _fallback_title(url: str) -> str:
-    return urlsplit(url).netloc or url
+    try:
+        return urlsplit(url).netloc or url
+    except ValueError:  # "http://[oops/feed" from a subscription list: unclosed IPv6 bracket
+        return url
 
 
-def _fetch_feed(fetcher: Fetcher, url: str) -> tuple[str, ParsedFeed]:
+def _fetch_feed(fetcher: Fetcher, url: str, pool: CpuPool) -> tuple[str, ParsedFeed]:
     fetched = fetcher.fetch(url, accept=FEED_ACCEPT)
-    feed = parse_feed(fetched.content, fetched.url, fetched.content_type)
+    feed = pool.run(parse_feed, fetched.content, fetched.url, fetched.content_type)
     return fetched.permanent_url or url, feed
 
 
@@ -59,16 +67,17 @@ def subscribe(archive: Archive, url: str, tags: Sequence[str] = (),
     client = fetcher or Fetcher()
     try:
         note = None
-        try:
-            stored_url, feed = _fetch_feed(client, url)
-        except NotAFeed as error:
-            if not error.alternates:
-                raise NotAFeed(
-                    f"{url} is not a feed and links to none; to save the page itself, use "
-                    f"`broadsheet add --page {url}`") from None
-            alternate = error.alternates[0]
-            stored_url, feed = _fetch_feed(client, alternate)
-            note = f"{url} is a web page; subscribed to the feed it links to: {stored_url}"
+        with client.source(), cpu.isolated() as pool:
+            try:
+                stored_url, feed = _fetch_feed(client, url, pool)
+            except NotAFeed as error:
+                if not error.alternates:
+                    raise NotAFeed(
+                        f"{url} is not a feed and links to none; to save the page itself, "
+                        f"use `broadsheet add --page {url}`") from None
+                alternate = error.alternates[0]
+                stored_url, feed = _fetch_feed(client, alternate, pool)
+                note = f"{url} is a web page; subscribed to the feed it links to: {stored_url}"
     finally:
         if fetcher is None:
             client.close()
@@ -98,12 +107,15 @@ def save_page(archive: Archive, url: str, tags: Sequence[str] = (),
     """Save one web page as an article, full text and images, in the "Saved pages" source."""
     client = fetcher or Fetcher()
     try:
-        fetched = client.fetch(url, accept="text/html,application/xhtml+xml")
-        draft = extract_article(fetched.content, fetched.url, fetched.content_type)
-        draft = dataclasses.replace(draft, url=draft.url or fetched.url,
-                                    guid=draft.guid or fetched.url,
-                                    tags=(*draft.tags, *clean_tag_names(tags)))
-        body, images = localise_images(draft.body_html, draft.url, client, ImageCache())
+        with client.source(), cpu.isolated() as pool:
+            fetched = client.fetch(url, accept="text/html,application/xhtml+xml",
+                                   max_bytes=MAX_PAGE_BYTES)
+            draft = pool.run(extract_article, fetched.content, fetched.url,
+                             fetched.content_type)
+            draft = dataclasses.replace(draft, url=draft.url or fetched.url,
+                                        guid=draft.guid or fetched.url,
+                                        tags=(*draft.tags, *clean_tag_names(tags)))
+            body, images = localise_images(draft.body_html, draft.url, client, ImageCache())
     finally:
         if fetcher is None:
             client.close()
