@@ -166,6 +166,13 @@ def test_a_tag_with_thousands_of_attributes_keeps_only_the_first() -> None:
     assert 'href="https://example.org/"' in cleaned and "text" in cleaned
 
 
+def test_an_oversized_attribute_goes_and_its_tag_stays() -> None:
+    long_title = "x" * (budget.MAX_ATTRIBUTE_CHARS + 1)
+    cleaned = sanitize_html(f'<p><a title="{long_title}"href="https://example.org/">l</a></p>')
+    assert cleaned == ('<p><a href="https://example.org/" rel="noopener noreferrer nofollow">'
+                       "l</a></p>")
+
+
 def test_a_long_word_gets_breaks_and_keeps_every_character() -> None:
     word = "a" * 1_000_000
     cleaned = sanitize_html(f"<p>before {word} after</p>")
@@ -199,6 +206,13 @@ def test_sanitizing_a_budgeted_body_again_changes_nothing() -> None:
 def test_the_budget_keeps_ordinary_bodies_as_they_are() -> None:
     body = f'<p>Text with <a href="https://example.org/a?b=1&amp;c=2">a link</a>. {WORDS}</p>'
     assert limit_body(body).html is body
+    assert limit_body(body, walk=True).html == body
+
+
+def test_a_walk_can_be_asked_for_below_the_gate() -> None:
+    body = "<div> " * 500 + "x"
+    assert depth(sanitize_html(body)) == 500  # cheap for the sanitizer: left alone
+    assert depth(limit_body(body, walk=True).html) == MAX_DEPTH
 
 
 _PIECES = st.sampled_from([
@@ -212,7 +226,10 @@ _PIECES = st.sampled_from([
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(_PIECES, st.integers(1, 400)), min_size=1, max_size=12))
 def test_sanitized_output_stays_bounded_and_safe(runs: list[tuple[str, int]]) -> None:
-    body = "".join(piece * count for piece, count in runs)
+    generated = "".join(piece * count for piece, count in runs)
+    # Below the tag gate a body is not walked: it nests at most as deep as it has tags.
+    assert depth(sanitize_html(generated)) <= max(generated.count("<"), 1)
+    body = "<span></span>" * 800 + generated  # past the gate: the walk holds it
     cleaned = sanitize_html(body)
     assert depth(cleaned) <= MAX_DEPTH + MAX_OPEN_FORMATTING
     assert len(cleaned) <= 8 * len(body) + 2000
