@@ -38,6 +38,7 @@ from reader.sync.feeds import parse_feed
 from reader.sync.opml import OutlineFeed, is_opml, read_opml
 from reader.sync.subscribe import subscribe_outlines
 from reader.sync.xmlguard import MAX_FEED_BYTES
+from reader.text import valid_text
 from reader.textpage import MAX_TEXT_PAGE_BYTES, read_text_page
 
 TEXT_PAGE_SUFFIXES = frozenset({".txt", ".text"})
@@ -141,7 +142,9 @@ def _local_images(body: str, folder: Path) -> tuple[str, dict[str, StoredImage]]
         mapping[url] = None if image is None else archive_image_uri(image.sha256)
         if image is not None:
             kept[image.sha256] = image
-    return found.rewrite(mapping), kept
+    return found.rewrite(mapping, {archive_image_uri(image.sha256): (image.width, image.height)
+                                   for image in kept.values() if image.width and image.height}
+                         ), kept
 
 
 def _with_local_images(path: Path, drafts: Sequence[ArticleDraft],
@@ -170,7 +173,8 @@ def read_document(path: Path, explicit: bool = True) -> _Parsed | list[OutlineFe
         return list(read_opml(data))
     if kind == "feed":
         feed = parse_feed(data, LOCAL_BASE + quote(path.name))
-        return _with_local_images(path, feed.entries, feed.title or path.name, feed.note)
+        return _with_local_images(path, feed.entries, feed.title or valid_text(path.name),
+                                  feed.note)
     if kind == "page":
         draft = extract_article(data, None)
         return _with_local_images(path, [dataclasses.replace(draft, url=None, guid=uri)])

@@ -18,6 +18,7 @@ from reader.archive.timestamps import from_micros, to_micros
 from reader.errors import ArticleNotFound
 from reader.records import Article, ArticleDraft, RelatedLink, StoreOutcome
 from reader.render.plaintext import count_words, html_to_text, make_excerpt, title_key
+from reader.text import valid_draft
 
 MAX_TITLE_LENGTH = 1000
 UNTITLED = "(untitled)"
@@ -99,6 +100,7 @@ def store_draft(connection: Connection, source_id: int, draft: ArticleDraft,
     pointing into the archive) and the hashes of those images, and may pass ``cleaned``
     (``clean_body`` done on its own thread, so the single writer only writes).
     """
+    draft = valid_draft(draft)  # no lone surrogates reach SQLite, from any source of text
     db = connection.raw
     now = fetched or datetime.now(UTC)
     guid, content_hash = known or identity(draft)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from reader.archive.database import Connection
 from reader.archive.timestamps import from_micros, to_micros
 from reader.records import SourceInfo
+from reader.validators import kept_validator
 
 LOCAL_KIND = "local"
 LOCAL_TITLE = "Imported files"
@@ -20,11 +20,9 @@ LOCAL_TITLE = "Imported files"
 #: far ahead, validators of at most this many printable ASCII characters (others are not
 #: kept: the next sync fetches in full), URLs and titles at most this long, one error line.
 LONGEST_RETRY_WAIT = timedelta(days=7)
-MAX_VALIDATOR_LENGTH = 512
 MAX_URL_LENGTH = 8192
 MAX_TITLE_LENGTH = 1000
 MAX_ERROR_LENGTH = 1000
-_VALIDATOR = re.compile(r"[\x20-\x7e]+")
 
 
 def local_source_id(connection: Connection) -> int:
@@ -218,7 +216,7 @@ def record_success(connection: Connection, source_id: int, *, now: datetime,
 
     Values past the limits above are not kept (a too-long title keeps its start).
     """
-    etag, last_modified = _validator(etag), _validator(last_modified)
+    etag, last_modified = kept_validator(etag), kept_validator(last_modified)
     title = None if title is None else _text(title)[:MAX_TITLE_LENGTH]
     site_url = site_url if site_url is None or len(site_url) <= MAX_URL_LENGTH else None
     if new_url is not None and len(new_url) > MAX_URL_LENGTH:
@@ -247,15 +245,6 @@ def record_failure(connection: Connection, source_id: int, *, now: datetime, rea
         (reason, to_micros(now), int(gone),
          None if retry_after is None else to_micros(retry_after), source_id),
     )
-
-
-def _validator(value: str | None) -> str | None:
-    if value is None:
-        return None
-    text = value.strip()
-    if not text or len(text) > MAX_VALIDATOR_LENGTH or not _VALIDATOR.fullmatch(text):
-        return None
-    return text
 
 
 def _text(value: str) -> str:

@@ -34,10 +34,10 @@ from reader.errors import BinaryDocument, DocumentTooLarge, OverBudget
 from reader.render.sanitize import (
     ARCHIVE_IMAGE_SCHEME,
     FRAGMENT_ERRORS,
-    _is_hidden,
     absolute_url,
     drop_element,
     is_archive_image_uri,
+    is_hidden_element,
     is_tracker_url,
     is_tracking_pixel,
     parse_dimension,
@@ -187,7 +187,7 @@ def _zero_sized(element: Any) -> bool:
 def _hides(element: Any) -> bool:
     """True when nothing inside ``element`` shows: the sanitizer removes it as hidden (its
     own test, so the two never disagree), or it has no size."""
-    return _is_hidden(element) or _zero_sized(element)
+    return is_hidden_element(element) or _zero_sized(element)
 
 
 # Elements that might hide what they hold; each is then asked ``_hides``.

@@ -382,6 +382,13 @@ def _may_hide(html: str) -> bool:
             or (b"collapse" in lowered and _VISIBILITY_COLLAPSE.search(lowered) is not None))
 
 
+def is_hidden_element(element: Any) -> bool:
+    """Whether nothing shows ``element`` (hidden, aria-hidden, display:none…): one rule for
+    the sanitizer, which drops such elements, and the image finder, which never fetches
+    their images."""
+    return _is_hidden(element)
+
+
 def _is_hidden(element: Any) -> bool:
     hidden = element.get("hidden")
     # hidden="until-found" is collapsed text the browser reveals on find-in-page: content.

@@ -37,6 +37,7 @@ from reader.errors import (
     TooManyRedirects,
     UnsafeURL,
 )
+from reader.validators import MAX_VALIDATOR_LENGTH, kept_validator
 
 __all__ = [
     "IMAGE_DEADLINE", "MAX_RETRY_AFTER", "MAX_URL_LENGTH", "MAX_VALIDATOR_LENGTH", "MIN_RATE",
@@ -69,7 +70,6 @@ SOURCE_BYTES = 200 * 1024 * 1024
 MAX_RETRY_AFTER = 7 * 24 * 3600.0
 #: ETag and Last-Modified values are kept (and sent back) only when they are printable ASCII
 #: and at most this long; anything else is dropped, so the next sync simply fetches in full.
-MAX_VALIDATOR_LENGTH = 512
 #: Redirect targets longer than this are refused (a permanent one would become the stored URL).
 MAX_URL_LENGTH = 8192
 
@@ -96,7 +96,6 @@ _GZIP = frozenset({"gzip", "x-gzip"})
 _DEFLATE = frozenset({"deflate"})
 _ERRNO_PREFIX = re.compile(r"^\[Errno -?\d+\]\s*")
 _DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() accepts "²", which int() refuses
-_VALIDATOR = re.compile(r"[\x20-\x7e]+")
 _REACH_KEY = "broadsheet.reach"  # the request extension naming where a request may connect
 
 
@@ -638,7 +637,7 @@ class Fetcher:
         if cap <= 0:
             raise ValueError("max_bytes must be positive")
         current = _checked_url(url)
-        etag, last_modified = _validator(etag), _validator(last_modified)
+        etag, last_modified = kept_validator(etag), kept_validator(last_modified)
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -1022,8 +1021,8 @@ def _result(response: httpx.Response, url: str, content: bytes) -> FetchResult:
         content=content,
         content_type=content_type,
         charset=charset,
-        etag=_validator(response.headers.get("ETag")),
-        last_modified=_validator(response.headers.get("Last-Modified")),
+        etag=kept_validator(response.headers.get("ETag")),
+        last_modified=kept_validator(response.headers.get("Last-Modified")),
         permanent_url=None,
         not_modified=response.status_code == 304,
     )
@@ -1049,21 +1048,6 @@ def _status_message(response: httpx.Response, url: str) -> str:
     except ValueError:
         phrase = response.reason_phrase
     return f"HTTP {status} {phrase} from {url}" if phrase else f"HTTP {status} from {url}"
-
-
-def _validator(value: str | None) -> str | None:
-    """An ETag or Last-Modified worth keeping and sending back, else None.
-
-    Sent back as a request header, a value with non-ASCII or control characters fails every
-    later request (httpx refuses to encode it), and a long one is only a way to fill the
-    archive: both are dropped, and the next sync fetches in full.
-    """
-    if value is None:
-        return None
-    text = value.strip()
-    if not text or len(text) > MAX_VALIDATOR_LENGTH or not _VALIDATOR.fullmatch(text):
-        return None
-    return text
 
 
 def _declared_length(value: str | None) -> int | None:
