@@ -100,6 +100,36 @@ class SourceUpdate:
     note: str | None = None
 
 
+#: Summary-only entries whose page is fetched for the full text, per source per sync; and
+#: how many of those fetches in a row may fail before the rest are not tried (a dead host, a
+#: feed whose links all 404). Past either, entries keep the feed's summary, and the source's
+#: note says so: a 2,000-entry feed of bare links must not mean 2,000 page downloads.
+MAX_PAGES_PER_SOURCE = 30
+MAX_PAGE_FAILURES_IN_A_ROW = 3
+
+
+@dataclass(slots=True)
+class PageBudget:
+    fetched: int = 0
+    failures_in_a_row: int = 0
+    skipped: int = 0
+
+    def allows(self) -> bool:
+        if (self.fetched >= MAX_PAGES_PER_SOURCE
+                or self.failures_in_a_row >= MAX_PAGE_FAILURES_IN_A_ROW):
+            self.skipped += 1
+            return False
+        self.fetched += 1
+        return True
+
+    def note(self) -> str | None:
+        if not self.skipped:
+            return None
+        return (f"{self.skipped} summary-only entries kept the feed's summary (the full text "
+                f"is fetched for at most {MAX_PAGES_PER_SOURCE} entries a sync, and not after "
+                f"{MAX_PAGE_FAILURES_IN_A_ROW} failures in a row)")
+
+
 def full_text(draft: ArticleDraft, fetcher: Fetcher, run: Runner | None = None) -> ArticleDraft:
     """The draft with its page's main text as body (and metadata it lacked), or unchanged.
 
@@ -161,10 +191,14 @@ def _prepare(archive: Archive, target: SyncTarget, fetcher: Fetcher, cache: Imag
     jobs: list[cpu.BodyJob] = []
     kept: list[tuple[ArticleDraft, tuple[str, str], LocalisedImages]] = []
     image_budget = ImageBudget.for_source()
+    pages = PageBudget()
     for (draft, identity), looked in zip(fresh, examined, strict=True):
         entry, urls = draft, looked.image_urls
-        if target.full_text == "always" or (target.full_text == "auto" and looked.summary):
+        wants_page = target.full_text == "always" or (target.full_text == "auto"
+                                                      and looked.summary)
+        if wants_page and draft.url and pages.allows():
             entry = full_text(draft, fetcher, run)
+            pages.failures_in_a_row = 0 if entry is not draft else pages.failures_in_a_row + 1
             if entry is not draft:
                 urls = tuple(find_images(entry.body_html, entry.url or fetched.url).sources)
         localised = download_images(urls, fetcher, cache, image_budget)
@@ -174,6 +208,9 @@ def _prepare(archive: Archive, target: SyncTarget, fetcher: Fetcher, cache: Imag
         kept.append((dataclasses.replace(entry, tags=(*entry.tags, *target.tags)), identity,
                      localised))
     cleaned = run(cpu.finish_bodies, jobs) if jobs else []
+    skipped_pages = pages.note()
+    if skipped_pages:
+        update.note = f"{update.note}; {skipped_pages}" if update.note else skipped_pages
     update.entries.extend(
         PreparedEntry(draft, known_id, finished_body(body, localised),
                       tuple(localised.kept))
