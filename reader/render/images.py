@@ -50,7 +50,7 @@ from reader.render.sanitize import (
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 #: About 8,660 px square: 200 MB decoded as RGBA, under Qt 6's default 256 MB image allocation
 #: limit, so every image kept can also be shown. Pillow's own bomb guard (89 Mpx) is looser.
-MAX_IMAGE_PIXELS = 50_000_000
+MAX_IMAGE_PIXELS = 30_000_000
 #: The longest side of an image as the archive stores it: a larger image is decoded once when
 #: it is stored and scaled down to fit (aspect kept), so the reading pane never decodes more
 #: than 2,400 x 2,400 (5.8 Mpx) for one image however large the original was.
@@ -565,7 +565,7 @@ def _read_header(data: bytes) -> tuple[str, int, int]:
 
 # --- scaling down -----------------------------------------------------------------------------
 
-#: One image decoded for scaling down at a time, per process: a 50 Mpx PNG is 150-200 MB
+#: One image decoded for scaling down at a time, per process: a 30 Mpx PNG is 90-120 MB
 #: decoded, and sync prepares images on several threads at once.
 _DECODING = threading.Lock()
 

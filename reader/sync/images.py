@@ -53,10 +53,10 @@ _MB = 1024 * 1024
 MAX_IMAGES_PER_ARTICLE = 40
 MAX_IMAGE_BYTES_PER_ARTICLE = 20 * _MB
 #: Images one source may keep (and try) in one sync, their bytes, and the pixels decoded to
-#: scale its oversized images down (about three 50 Mpx PNGs: a few seconds of CPU).
+#: scale its oversized images down (about three 30 Mpx PNGs: a few seconds of CPU).
 MAX_IMAGES_PER_SOURCE = 300
 MAX_IMAGE_BYTES_PER_SOURCE = 100 * _MB
-MAX_SCALED_PIXELS_PER_SOURCE = 150_000_000
+MAX_SCALED_PIXELS_PER_SOURCE = 90_000_000
 
 
 @dataclass(frozen=True, slots=True)
