@@ -366,6 +366,23 @@ def test_a_public_feed_cannot_make_sync_fetch_from_the_readers_network(
 
 
 @pytest.mark.usefixtures("public_server")
+def test_a_saved_public_page_cannot_load_images_from_the_readers_network(
+        archive_path: Path, server: FeedServer, elsewhere: FeedServer) -> None:
+    server.add("/page.html", (
+        f"<html><head><title>Page</title></head><body><article><h1>Page</h1><p>{LONG}</p>"
+        f"<p><img src='{elsewhere.url('/img/secret.png')}' alt='[inside]'>"
+        f"<img src='/img/red.png' alt='[outside]'></p></article></body></html>").encode(),
+        content_type="text/html")
+    code, _ = run(archive_path, "add", "--page", server.url("/page.html"))
+    assert code == 0
+    [row] = run_json(archive_path, "list")
+    body = run_json(archive_path, "show", str(row["id"]))["body_html"]
+    assert body.count("archive-image:") == 1 and "[inside]" in body
+    assert elsewhere.requests == []
+    assert_consistent(archive_path)
+
+
+@pytest.mark.usefixtures("public_server")
 def test_each_refusal_says_what_was_refused_and_why(server: FeedServer,
                                                     elsewhere: FeedServer) -> None:
     inside = elsewhere.port
