@@ -292,6 +292,54 @@ def noise(seed: int) -> bytes:
     return buffer.getvalue()
 
 
+def summaries(count: int, link: str) -> list[dict[str, str]]:
+    return [{"title": f"Summary {n}", "link": link.format(n=n), "body": f"<p>Short {n}.</p>"}
+            for n in range(count)]
+
+
+def test_a_host_that_cannot_be_found_is_tried_once_per_sync(
+        archive_path: Path, server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: 2,000 summary entries linking to a name that does not resolve cost 2,000
+    polite waits (400 s). A host that could not be reached is not tried again."""
+    lookups: list[str] = []
+    real_lookup = socket.getaddrinfo
+
+    def lookup(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "gone.example":
+            lookups.append(host)
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real_lookup(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    server.add("/feed.xml", rss(summaries(30, "http://gone.example/{n}")))
+    run_json(archive_path, "add", server.url("/feed.xml"))
+    [report] = run_json(archive_path, "sync")
+    assert (report["status"], report["new"]) == ("ok", 30)
+    assert lookups == ["gone.example"]
+    assert_consistent(archive_path)
+
+
+def test_polite_waits_count_in_a_sources_time(archive_path: Path,
+                                              server: FeedServer) -> None:
+    """Linked pages on one host are fetched a polite interval apart; that waiting is the
+    source's time too, so a feed cannot hold its sync with many of them."""
+    page = (f"<html><head><title>P</title></head><body><article><h1>P</h1><p>{LONG}</p>"
+            f"</article></body></html>").encode()
+    for n in range(12):
+        server.add(f"/page/{n}", page, content_type="text/html")
+    server.add("/feed.xml", rss(summaries(12, server.url("/page/{n}"))))
+    run_json(archive_path, "add", server.url("/feed.xml"))
+    with Fetcher(host_interval=0.4, source_seconds=1.5) as fetcher:
+        reports = sync_with(archive_path, fetcher)
+    assert (reports["feed.xml"].status, reports["feed.xml"].new) == ("ok", 12)
+    fetched = sum(server.hits(f"/page/{n}") for n in range(12))
+    assert 1 <= fetched < 12
+    bodies = [run_json(archive_path, "show", str(row["id"]))["body_text"]
+              for row in run_json(archive_path, "list")]
+    assert sum("The council met again" in body for body in bodies) == fetched
+    assert sum(body.startswith("Short") for body in bodies) == 12 - fetched
+
+
 def test_the_budget_messages_say_what_ran_out(server: FeedServer) -> None:
     server.add("/feed.xml", rss([]))
     with Fetcher(source_bytes=100, host_interval=0) as fetcher, fetcher.source():
