@@ -319,6 +319,29 @@ def test_a_host_that_cannot_be_found_is_tried_once_per_sync(
     assert_consistent(archive_path)
 
 
+def test_a_source_whose_links_lead_nowhere_stops_being_asked(archive_path: Path,
+                                                              server: FeedServer) -> None:
+    """Before: 2,000 summary entries whose pages answer 404 cost 2,000 polite waits (the
+    bench's "200,000 items" case, killed after 120 s). Now GIVE_UP_PAGES in a row end it."""
+    short = b"<html><head><title>S</title></head><body><p>Tiny.</p></body></html>"
+    for n in range(30):
+        server.add(f"/short/{n}", short, content_type="text/html")
+    server.add("/missing.xml", rss(summaries(30, server.url("/missing/{n}")), title="Missing"))
+    server.add("/short.xml", rss(summaries(30, server.url("/short/{n}")), title="Short"))
+    pictures = "".join(f'<img src="/nope/{n}.png" alt="{n}">' for n in range(30))
+    server.add("/broken.xml", rss([{"title": "Pictures", "link": server.url("/p"),
+                                    "body": f"<p>{LONG}</p>{pictures}"}], title="Broken"))
+    for name in ("missing", "short", "broken"):
+        run_json(archive_path, "add", server.url(f"/{name}.xml"))
+    reports = by_path(run_json(archive_path, "sync"))
+    assert [(reports[f"{name}.xml"]["status"], reports[f"{name}.xml"]["new"])
+            for name in ("missing", "short", "broken")] == [("ok", 30), ("ok", 30), ("ok", 1)]
+    assert sum(server.hits(f"/missing/{n}") for n in range(30)) == fetch.GIVE_UP_PAGES
+    assert sum(server.hits(f"/short/{n}") for n in range(30)) == fetch.GIVE_UP_PAGES
+    assert sum(server.hits(f"/nope/{n}.png") for n in range(30)) == fetch.GIVE_UP_IMAGES
+    assert_consistent(archive_path)
+
+
 def test_polite_waits_count_in_a_sources_time(archive_path: Path,
                                               server: FeedServer) -> None:
     """Linked pages on one host are fetched a polite interval apart; that waiting is the

@@ -135,19 +135,29 @@ def full_text(draft: ArticleDraft, fetcher: Fetcher, run: Runner | None = None) 
 
     The page is a ``kind="page"`` download (its own deadline; no private addresses unless
     the source lives on one); ``run`` extracts its text (a CpuPool's, to extract under its
-    ceilings). A page that cannot be had or read leaves the entry as the feed gave it.
+    ceilings). A page that cannot be had or read, or holds no more text than the entry,
+    leaves the entry as the feed gave it, and counts toward the source's GIVE_UP_PAGES.
     """
     if not draft.url or not draft.url.startswith(("http://", "https://")):
         return draft
+    budget = fetcher.current_source()
     try:
         page = fetcher.fetch(draft.url, accept="text/html,application/xhtml+xml",
                              max_bytes=MAX_PAGE_BYTES, kind="page")
+    except FetchError:  # counted by the fetcher
+        return draft
+    try:
         extracted = (run or _run_here)(extract_article, page.content, page.url,
                                        page.content_type)
-    except (FetchError, DocumentError):
+    except DocumentError:
+        extracted = None
+    if extracted is None or (len(html_to_text(extracted.body_html))
+                             <= len(html_to_text(draft.body_html))):
+        if budget is not None:
+            budget.missed("page")
         return draft
-    if len(html_to_text(extracted.body_html)) <= len(html_to_text(draft.body_html)):
-        return draft
+    if budget is not None:
+        budget.hit("page")
     return dataclasses.replace(
         draft,
         body_html=extracted.body_html,
