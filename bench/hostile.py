@@ -236,7 +236,8 @@ if picture:
     packer, row = zlib.compressobj(9), b"\x00" + b"\x28\x5a\xa0" * side
     pixels = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
     for n in range(count):  # one colour each, distinct by a text chunk
-        data = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0))
+        header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+        data = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
                 + chunk(b"tEXt", b"n\x00" + str(n).encode()) + chunk(b"IDAT", pixels)
                 + chunk(b"IEND", b""))
         images[hashlib.sha256(data).hexdigest()] = data

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from feedserver import FeedServer
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from reader import importing
@@ -225,10 +225,12 @@ _PIECES = st.sampled_from([
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(_PIECES, st.integers(1, 400)), min_size=1, max_size=12))
+@example([("<table><td>", 1)])
 def test_sanitized_output_stays_bounded_and_safe(runs: list[tuple[str, int]]) -> None:
     generated = "".join(piece * count for piece, count in runs)
-    # Below the tag gate a body is not walked: it nests at most as deep as it has tags.
-    assert depth(sanitize_html(generated)) <= max(generated.count("<"), 1)
+    # Below the tag gate a body is not walked: it nests about as deep as it has tags (a
+    # table's cell brings the tbody and tr an HTML parser implies: twice, at most).
+    assert depth(sanitize_html(generated)) <= 2 * max(generated.count("<"), 1)
     body = "<span></span>" * 800 + generated  # past the gate: the walk holds it
     cleaned = sanitize_html(body)
     assert depth(cleaned) <= MAX_DEPTH + MAX_OPEN_FORMATTING

@@ -7,7 +7,7 @@ from test_sync import rss
 
 from reader.archive import Archive
 from reader.sync import pipeline
-from reader.sync.fetch import Fetcher
+from reader.sync.fetch import GIVE_UP_PAGES, Fetcher
 from reader.sync.pipeline import sync
 from reader.sync.subscribe import subscribe
 
@@ -46,5 +46,5 @@ def test_pages_stop_after_failures_in_a_row(archive: Archive) -> None:
             [report] = sync(archive, fetcher=fetcher)
         pages = sum(server.hits(f"/page/{n}") for n in range(40))
     assert report.status == "ok" and report.new == 40
-    assert pages == pipeline.MAX_PAGE_FAILURES_IN_A_ROW
+    assert pages == GIVE_UP_PAGES  # then no more are asked for in this sync
     archive.check()

@@ -100,23 +100,20 @@ class SourceUpdate:
     note: str | None = None
 
 
-#: Summary-only entries whose page is fetched for the full text, per source per sync; and
-#: how many of those fetches in a row may fail before the rest are not tried (a dead host, a
-#: feed whose links all 404). Past either, entries keep the feed's summary, and the source's
-#: note says so: a 2,000-entry feed of bare links must not mean 2,000 page downloads.
+#: Summary-only entries whose page is fetched for the full text, per source per sync. Past
+#: it, entries keep the feed's summary and the source's note says so: a 2,000-entry feed of
+#: bare links must not mean 2,000 page downloads. (Pages that keep giving nothing stop
+#: sooner: ``fetch.GIVE_UP_PAGES``.)
 MAX_PAGES_PER_SOURCE = 30
-MAX_PAGE_FAILURES_IN_A_ROW = 3
 
 
 @dataclass(slots=True)
 class PageBudget:
     fetched: int = 0
-    failures_in_a_row: int = 0
     skipped: int = 0
 
     def allows(self) -> bool:
-        if (self.fetched >= MAX_PAGES_PER_SOURCE
-                or self.failures_in_a_row >= MAX_PAGE_FAILURES_IN_A_ROW):
+        if self.fetched >= MAX_PAGES_PER_SOURCE:
             self.skipped += 1
             return False
         self.fetched += 1
@@ -126,8 +123,7 @@ class PageBudget:
         if not self.skipped:
             return None
         return (f"{self.skipped} summary-only entries kept the feed's summary (the full text "
-                f"is fetched for at most {MAX_PAGES_PER_SOURCE} entries a sync, and not after "
-                f"{MAX_PAGE_FAILURES_IN_A_ROW} failures in a row)")
+                f"is fetched for at most {MAX_PAGES_PER_SOURCE} entries a sync)")
 
 
 def full_text(draft: ArticleDraft, fetcher: Fetcher, run: Runner | None = None) -> ArticleDraft:
@@ -208,7 +204,6 @@ def _prepare(archive: Archive, target: SyncTarget, fetcher: Fetcher, cache: Imag
                                                       and looked.summary)
         if wants_page and draft.url and pages.allows():
             entry = full_text(draft, fetcher, run)
-            pages.failures_in_a_row = 0 if entry is not draft else pages.failures_in_a_row + 1
             if entry is not draft:
                 urls = tuple(find_images(entry.body_html, entry.url or fetched.url).sources)
         localised = download_images(urls, fetcher, cache, image_budget)
