@@ -10,15 +10,14 @@ import io
 import os
 import random
 import re
-import struct
 import threading
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from feedserver import FeedServer
 from PIL import Image
+from test_images import png_header
 
 from reader.archive import Archive
 from reader.archive import images as archive_images
@@ -44,16 +43,6 @@ def solid_png(width: int, height: int, colour: tuple[int, int, int] = (20, 120, 
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), colour).save(buffer, "PNG")
     return buffer.getvalue()
-
-
-def png_header(width: int, height: int) -> bytes:
-    """A structurally valid PNG that claims ``width`` x ``height`` but holds almost no data."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-    return (b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
 
 
 def rss(items: list[tuple[str, str]], title: str = "Hostile Herald") -> bytes:
