@@ -79,6 +79,17 @@ class Source(Base):
     full_text: Mapped[str] = mapped_column(String(8), server_default=text("'auto'"))
     #: Do not fetch before this time (a 429/503 Retry-After).
     retry_after: Mapped[datetime | None] = mapped_column(EpochMicros)
+    #: Sync skips a paused source (migration 0006 has these per-source settings).
+    paused: Mapped[bool] = mapped_column(Boolean, server_default=text("0"))
+    keep_images: Mapped[bool] = mapped_column(Boolean, server_default=text("1"))
+    #: Minutes between automatic syncs of this source; NULL: the app's interval.
+    every_minutes: Mapped[int | None] = mapped_column(Integer)
+    #: Read articles older than this many days may be purged; NULL: keep everything.
+    keep_days: Mapped[int | None] = mapped_column(Integer)
+    #: Consecutive failed syncs: automatic sync backs off as this grows.
+    failures: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    #: Left by the user; the row stays only to hold the articles they chose to keep.
+    unsubscribed: Mapped[bool] = mapped_column(Boolean, server_default=text("0"))
 
 
 class SourceTag(Base):
@@ -184,12 +195,29 @@ class ArticleTag(Base):
         Index("ix_article_tags_tag_order", "tag_id", "order_key"),
         Index("ix_article_tags_tag_unread_order", "tag_id", "order_key",
               sqlite_where=text("read = 0")),
+        Index("ix_article_tags_by_user", "tag_id", sqlite_where=text("by_user = 1")),
     )
 
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"))
     order_key: Mapped[int] = mapped_column(BigInteger)
     read: Mapped[bool] = mapped_column(Boolean)
+    #: Put there by a person (not a feed category or a folder's tag): such articles survive
+    #: unsubscribe and purge.
+    by_user: Mapped[bool] = mapped_column(Boolean, server_default=text("0"))
+
+
+class Enclosure(Base):
+    """A feed entry's podcast or media attachment, in the order the feed gave them."""
+
+    __tablename__ = "enclosures"
+    __table_args__ = (PrimaryKeyConstraint("article_id", "position"),)
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(Text)
+    mime_type: Mapped[str | None] = mapped_column(Text)
+    length: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class RelatedLinkRow(Base):
