@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import IO, Any, TextIO, cast
 
-from reader import operations
+from reader import cli_sources, operations
 from reader.archive import Archive
 from reader.errors import ReaderError
 from reader.records import (
@@ -90,7 +90,12 @@ def tag_json(tag: TagCount) -> dict[str, Any]:
 
 def source_json(source: SourceInfo) -> dict[str, Any]:
     return {"id": source.id, "url": source.url, "title": source.title, "kind": source.kind,
-            "last_synced": _iso(source.last_synced), "last_error": source.last_error}
+            "last_synced": _iso(source.last_synced), "last_error": source.last_error,
+            "articles": source.article_count, "unread": source.unread_count,
+            "paused": source.paused, "full_text": source.full_text,
+            "images": source.keep_images, "every_minutes": source.every_minutes,
+            "keep_days": source.keep_days, "failures": source.failures,
+            "unsubscribed": source.unsubscribed}
 
 
 class _ValidText(io.TextIOBase):
@@ -413,6 +418,10 @@ def cmd_sources(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
     for source in rows:
         synced = humanize_date(source.last_synced) if source.last_synced else "never synced"
         state = f"error: {source.last_error}" if source.last_error else synced
+        if source.unsubscribed:
+            state = "unsubscribed (holds the articles you kept)"
+        elif source.paused:
+            state = f"paused; {state}"
         out.write(f"#{source.id:<4} {source.kind:<8} {_clip(source.title, 36):<36} "
                   f"{source.article_count:>6} articles  {state}\n")
         if source.url:
@@ -480,6 +489,7 @@ COMMANDS: dict[str, Callable[[Archive, argparse.Namespace, TextIO], int]] = {
     "sources": cmd_sources,
     "export-opml": cmd_export_opml,
     "check": cmd_check,
+    **cli_sources.COMMANDS,
 }
 
 SEARCH_HELP = """\
@@ -602,6 +612,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = add("sync", "fetch new articles from feeds (all of them, or these)", json_flag)
     sub.add_argument("source_ids", nargs="*", type=_row_id, metavar="SOURCE_ID")
     add("sources", "list sources with their state and last error", json_flag)
+    cli_sources.add_parsers(add, json_flag, _row_id, _text)
     sub = add("export-opml", "write every feed subscription to an OPML file (- for stdout)")
     sub.add_argument("path", metavar="PATH", type=_path)
     sub = add("check", "check the archive (SQLite's integrity, foreign keys, the full-text "

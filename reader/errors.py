@@ -75,6 +75,25 @@ class SavedSearchNotFound(NotFound):
         self.name = name
 
 
+class SourceNotFound(NotFound):
+    def __init__(self, source_id: int) -> None:
+        super().__init__(f"no source with id {source_id}")
+        self.source_id = source_id
+
+
+class SourceExists(ReaderError):
+    """Another source already has this address."""
+
+    def __init__(self, url: str, source_id: int) -> None:
+        super().__init__(f"source #{source_id} already has the address {url}")
+        self.url = url
+        self.source_id = source_id
+
+
+class NotASubscription(ReaderError):
+    """The source holds imported files or saved pages: there is no feed to leave or set."""
+
+
 class SavedSearchExists(ReaderError):
     def __init__(self, name: str) -> None:
         super().__init__(f"a saved search named {name!r} exists already")

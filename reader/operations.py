@@ -11,12 +11,24 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reader.archive import Archive
+from reader.archive import Archive, subscription
+from reader.archive.trash import Trash
 from reader.query import Query
-from reader.records import NO_CHANGES, Changes, ImportResult, Outcome, SavedSearch
+from reader.records import (
+    NO_CHANGES,
+    Changes,
+    ImportResult,
+    Outcome,
+    SavedSearch,
+    SourceInfo,
+)
+
+#: A source's name, address or settings changed: the sidebar and the Sources list redraw.
+SOURCE_CHANGED = Changes(sources=True)
 
 if TYPE_CHECKING:
     from reader.sync.fetch import Fetcher
@@ -136,9 +148,70 @@ def sync_changes(reports: Iterable[SyncReport]) -> Changes:
 
 def sync(archive: Archive, source_ids: Sequence[int] | None = None, *,
          progress: Progress | None = None, cancel: threading.Event | None = None,
-         fetcher: Fetcher | None = None) -> Outcome[list[SyncReport]]:
-    """Sync feeds; ``progress`` hears of each source as its transaction commits."""
+         fetcher: Fetcher | None = None, automatic: bool = False,
+         every: timedelta | None = None) -> Outcome[list[SyncReport]]:
+    """Sync feeds; ``progress`` hears of each source as its transaction commits.
+    ``automatic``: only the sources due (see ``reader.sync.pipeline.sync``)."""
     from reader.sync.pipeline import sync as run_sync
 
-    reports = run_sync(archive, source_ids, fetcher=fetcher, progress=progress, cancel=cancel)
+    reports = run_sync(archive, source_ids, fetcher=fetcher, progress=progress, cancel=cancel,
+                       automatic=automatic, every=every)
     return Outcome(reports, sync_changes(reports))
+
+
+def delete_for_undo(archive: Archive, article_ids: Sequence[int]) -> Outcome[Trash | None]:
+    """``delete``, keeping what Ctrl+Z needs to put the articles back."""
+    kept = archive.delete(article_ids, keep_trash=True)
+    return Outcome(kept, Changes(removed=frozenset(article_ids), counts=True, tags=True,
+                                 sources=True))
+
+
+def restore(archive: Archive, kept: Trash) -> Changes:
+    """Undo a delete or an unsubscribe."""
+    restored = archive.restore(kept)
+    return Changes(articles=frozenset(restored), added=True, counts=True, tags=True,
+                   sources=True)
+
+
+# --- sources -----------------------------------------------------------------------------------
+
+
+def rename_source(archive: Archive, source_id: int, title: str) -> Outcome[str]:
+    """Name a source; its articles' rows show the new name."""
+    with archive.writing() as connection:
+        title = subscription.rename(connection, source_id, title)
+        shown = subscription.article_ids(connection, source_id)
+    return Outcome(title, Changes(articles=frozenset(shown), sources=True))
+
+
+def change_source_url(archive: Archive, source_id: int, url: str) -> Outcome[str]:
+    with archive.writing() as connection:
+        return Outcome(subscription.change_url(connection, source_id, url), SOURCE_CHANGED)
+
+
+def configure_source(archive: Archive, source_id: int, **settings: object
+                     ) -> Outcome[SourceInfo]:
+    """Per-source settings: ``full_text``, ``keep_images``, ``paused``, ``every_minutes``,
+    ``keep_days`` (those given; see ``reader.archive.subscription.configure``)."""
+    with archive.writing() as connection:
+        return Outcome(subscription.configure(connection, source_id, **settings),
+                       SOURCE_CHANGED)
+
+
+def leaving(archive: Archive, source_id: int, keep_articles: bool = False
+            ) -> subscription.Leaving:
+    """What unsubscribing would remove and keep (asked before doing it)."""
+    with archive.reading() as connection:
+        return subscription.leaving(connection, source_id, keep_articles)
+
+
+def unsubscribe(archive: Archive, source_id: int, keep_articles: bool = False, *,
+                keep_trash: bool = False
+                ) -> Outcome[tuple[subscription.Leaving, Trash | None]]:
+    """Leave a feed: its articles go, except bookmarked and hand-tagged ones (or all stay
+    with ``keep_articles``)."""
+    with archive.writing() as connection:
+        left, removed, kept = subscription.unsubscribe(connection, source_id, keep_articles,
+                                                       keep_trash=keep_trash)
+    return Outcome((left, kept), Changes(removed=frozenset(removed), counts=True, tags=True,
+                                         sources=True))

@@ -131,6 +131,17 @@ class SourceInfo:
     unread_count: int
     last_synced: datetime | None
     last_error: str | None
+    #: Per-source settings (migration 0006); defaulted so older callers keep working.
+    paused: bool = False
+    full_text: str = "auto"
+    keep_images: bool = True
+    every_minutes: int | None = None
+    keep_days: int | None = None
+    #: Consecutive failed syncs (automatic sync backs off as it grows).
+    failures: int = 0
+    #: Left by the user; only the articles they chose to keep remain.
+    unsubscribed: bool = False
+    last_error_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,8 @@ from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QWidget
 
+from reader.archive.subscription import Leaving
+from reader.archive.trash import Trash
 from reader.query import Query
 from reader.records import Changes, Headline
 from ui import dialogs
@@ -81,17 +83,51 @@ class ArticleActions(QObject):
         self._ops.bookmark([article.id], wanted, lambda _changes: self._status.show_message(
             "Bookmarked" if wanted else "Bookmark removed"))
 
-    def delete(self, deleted: Callable[[Changes], None]) -> None:
+    def delete(self, deleted: Callable[[], None]) -> None:
         """Ask, then delete the selected articles (or the one on screen); ``deleted`` runs
-        once they are gone."""
+        once they are gone. Ctrl+Z puts them back."""
         several = self._several()
         if several:
             if dialogs.confirm_delete_many(self._window, len(several)):
-                self._ops.delete([headline.id for headline in several], deleted)
+                self._delete([headline.id for headline in several], deleted)
             return
         article = self._reader.current
         if article is not None and dialogs.confirm_delete(self._window, article):
-            self._ops.delete([article.id], deleted)
+            self._delete([article.id], deleted)
+
+    def _delete(self, article_ids: list[int], deleted: Callable[[], None]) -> None:
+        what = "deleting the article" if len(article_ids) == 1 \
+            else f"deleting {len(article_ids):,} articles"
+
+        def done(kept: Trash | None) -> None:
+            if kept is not None:
+                self.undo.remember(what, lambda: self._ops.restore(kept))
+                self._status.show_message(
+                    ("Deleted the article" if len(article_ids) == 1
+                     else f"Deleted {len(article_ids):,} articles") + " (Ctrl+Z to undo)")
+            deleted()
+
+        self._ops.delete(article_ids, done)
+
+    def unsubscribe(self, source_id: int) -> None:
+        """Ask once, saying how many articles go and how many stay; Ctrl+Z undoes it."""
+        def ask(left: Leaving) -> None:
+            if not dialogs.confirm_unsubscribe(self._window, left):
+                return
+
+            def done(result: tuple[Leaving, Trash | None]) -> None:
+                gone, kept = result
+                message = f"Unsubscribed from {gone.title}: {gone.going:,} articles removed"
+                if gone.staying:
+                    message += f", {gone.staying:,} kept"
+                self._status.show_message(message + " (Ctrl+Z to undo)")
+                if kept is not None:
+                    self.undo.remember(f"unsubscribing from {gone.title}",
+                                       lambda: self._ops.restore(kept))
+
+            self._ops.unsubscribe(source_id, done)
+
+        self._ops.leaving(source_id, ask)
 
     def edit_tags(self) -> None:
         several = self._several()

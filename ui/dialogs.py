@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reader.archive.subscription import Leaving
 from reader.records import Article
 from ui.shortcuts import cheat_sheet
 
@@ -67,6 +68,17 @@ def confirm_delete_many(parent: QWidget, count: int) -> bool:
     answer = QMessageBox.question(
         parent, "Delete articles",
         f"Delete these {count} articles? They will not be imported or synced again.")
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def confirm_unsubscribe(parent: QWidget, left: Leaving) -> bool:
+    """Asked once, before anything goes: how many articles go, and which stay."""
+    going = f"{left.going:,} article{'s' if left.going != 1 else ''}"
+    text = f"Unsubscribe from “{left.title}”? {going} will be removed."
+    if left.staying:
+        text += (f" {left.staying:,} you bookmarked or tagged "
+                 f"{'stay' if left.staying != 1 else 'stays'}.")
+    answer = QMessageBox.question(parent, "Unsubscribe", text + " Ctrl+Z undoes it.")
     return answer == QMessageBox.StandardButton.Yes
 
 

@@ -9,7 +9,7 @@ the reader's place through every in-place update: the row at the top stays at th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -148,7 +148,9 @@ class HeadlineModel(QAbstractListModel):
         else:
             wanted = [article_id for article_id in changes.articles if article_id in self._row_of]
         if wanted or look_for_new:
-            self._refresh(wanted, look_for_new)
+            back = [i for i in changes.articles if i not in self._row_of] if changes.added \
+                else []
+            self._refresh(wanted, look_for_new, back)
 
     def headline(self, row: int) -> Headline | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -184,7 +186,10 @@ class HeadlineModel(QAbstractListModel):
         self.updating = False
         self.update_finished.emit()
 
-    def _refresh(self, article_ids: list[int], look_for_new: bool) -> None:
+    def _refresh(self, article_ids: list[int], look_for_new: bool,
+                 back: Sequence[int] = ()) -> None:
+        """Re-read ``article_ids``; with ``look_for_new``, add new matches and those of
+        ``back`` (put back by an undo, under their old ids)."""
         generation = self._generation
         query, source_id, after = self._query, self._source_id, self._newest_id
         archive = self._archive
@@ -194,7 +199,7 @@ class HeadlineModel(QAbstractListModel):
             if not look_for_new:
                 return fresh, [], after
             found, newest = archive.headlines_after(query, after, source_id=source_id,
-                                                    limit=MAX_NEW_ROWS)
+                                                    limit=MAX_NEW_ROWS, among=back)
             return fresh, found, newest
 
         def done(result: tuple[list[Headline], list[Headline], int]) -> None:

@@ -38,6 +38,7 @@ from ui.reading import ArticleReader
 from ui.saved_searches import SavedSearchActions
 from ui.search_bar import SearchBar, compose
 from ui.shortcuts import build_actions
+from ui.sources_dialog import SourcesDialog
 from ui.status_bar import StatusLine
 from ui.sync_runner import SyncRunner
 from ui.tag_filter import FilterChoice, TagFilterModel, TagFilterView
@@ -184,7 +185,7 @@ class MainWindow(QMainWindow):
             "clear_search": self.clear_search, "zoom_in": self.article_view.zoom_in,
             "zoom_out": self.article_view.zoom_out,
             "shortcuts": lambda: setattr(self, "_shortcuts", dialogs.shortcuts_dialog(self)),
-            "preferences": self.show_preferences,
+            "preferences": self.show_preferences, "sources": self.show_sources,
             "save_search": lambda: self.saved.save(compose(self._choice,
                                                            self.search_bar.query)[0]),
         }
@@ -199,6 +200,12 @@ class MainWindow(QMainWindow):
         self.article_view.zoom_steps = self.user.zoom()
         self.article_view.zoom_changed.connect(self.user.set_zoom)
         self.tag_model.set_sort("count" if self.user.tag_sort() == "count" else "name")
+
+    def show_sources(self, source_id: int | None = None) -> None:
+        SourcesDialog.open_for(
+            self, self.ops, source_id, sync=lambda i: self.sync.start([i]),
+            show=lambda i: self.tag_view.select(FilterChoice("source", i)),
+            unsubscribe=self.article_actions.unsubscribe, keys=[self.commands["undo"]])
 
     def show_preferences(self) -> None:
         PreferencesDialog.open_for(self.user.preferences(), self.apply_preferences, self)
@@ -330,7 +337,7 @@ class MainWindow(QMainWindow):
     def delete_current(self) -> None:
         row = self.headline_view.currentIndex().row()
 
-        def deleted(_changes: Changes) -> None:
+        def deleted() -> None:
             rows = self.headline_model.rowCount()
             if rows and row >= 0:
                 self.navigator.select_row(min(row, rows - 1), by_reader=True)

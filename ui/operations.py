@@ -16,6 +16,8 @@ from PySide6.QtCore import QObject, Signal
 
 from reader import operations
 from reader.archive import Archive
+from reader.archive.subscription import Leaving
+from reader.archive.trash import Trash
 from reader.query import Query
 from reader.records import Changes, ImportResult, Outcome
 from ui.tasks import TaskRunner
@@ -73,10 +75,51 @@ class ArchiveOps(QObject):
         ids = list(article_ids)
         self._write(lambda: operations.bookmark(self.archive, ids, bookmarked), done)
 
+    def _write_outcome(self, work: Callable[[], Outcome[T]], done: Callable[[T], None] | None,
+                       failed: Callable[[BaseException], None] | None = None) -> None:
+        """A quick write whose result the caller wants too (``Outcome``)."""
+        def finished(outcome: Outcome[T]) -> None:
+            self.broadcast(outcome.changes)
+            if done is not None:
+                done(outcome.result)
+
+        self.runner.write(work, finished, failed)
+
     def delete(self, article_ids: Sequence[int],
-               done: Callable[[Changes], None] | None = None) -> None:
+               done: Callable[[Trash | None], None] | None = None) -> None:
+        """Delete, keeping what ``restore`` needs for Ctrl+Z (handed to ``done``)."""
         ids = list(article_ids)
-        self._write(lambda: operations.delete(self.archive, ids), done)
+        self._write_outcome(lambda: operations.delete_for_undo(self.archive, ids), done)
+
+    def restore(self, kept: Trash, done: Callable[[Changes], None] | None = None) -> None:
+        self._write(lambda: operations.restore(self.archive, kept), done)
+
+    # --- sources ---------------------------------------------------------------------------
+
+    def rename_source(self, source_id: int, title: str,
+                      failed: Callable[[BaseException], None] | None = None) -> None:
+        self._write_outcome(lambda: operations.rename_source(self.archive, source_id, title),
+                            None, failed)
+
+    def change_source_url(self, source_id: int, url: str,
+                          failed: Callable[[BaseException], None] | None = None) -> None:
+        self._write_outcome(lambda: operations.change_source_url(self.archive, source_id, url),
+                            None, failed)
+
+    def configure_source(self, source_id: int, failed: Callable[[BaseException], None] | None,
+                         **settings: object) -> None:
+        self._write_outcome(
+            lambda: operations.configure_source(self.archive, source_id, **settings), None,
+            failed)
+
+    def leaving(self, source_id: int, done: Callable[[Leaving], None]) -> None:
+        """What unsubscribing would remove and keep (a read, for the question)."""
+        self.runner.read(lambda: operations.leaving(self.archive, source_id), done)
+
+    def unsubscribe(self, source_id: int,
+                    done: Callable[[tuple[Leaving, Trash | None]], None]) -> None:
+        self._write_outcome(lambda: operations.unsubscribe(self.archive, source_id,
+                                                           keep_trash=True), done)
 
     def set_tags(self, article_id: int, names: Sequence[str]) -> None:
         wanted = list(names)

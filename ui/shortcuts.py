@@ -31,6 +31,8 @@ COMMANDS: Sequence[Command] = (
     Command("add_source", "&File", "&Add source…", ("Ctrl+N",), "add a source"),
     Command("save_page", "&File", "&Save a web page…"),
     Command("sync", "&File", "&Sync now", ("R", "F5"), "sync now"),
+    Command("sources", "&File", "S&ources…", ("Ctrl+Shift+S",),
+            "sources: rename, pause, settings, unsubscribe"),
     Command("preferences", "&File", "&Preferences…", ("Ctrl+,",), "preferences"),
     Command("quit", "&File", "&Quit", ("Ctrl+Q",), "quit"),
     Command("next", "&Article", "&Next", ("J",), "next article"),
@@ -50,7 +52,7 @@ COMMANDS: Sequence[Command] = (
     Command("mark_all_read", "&Article", "Mark &all in the list read", ("Shift+A",),
             "mark every article in the list read"),
     Command("undo", "&Article", "&Undo", ("Ctrl+Z",),
-            "undo the last mark-all-read or tag edit"),
+            "undo the last mark-all-read, delete, unsubscribe or tag edit"),
     Command("bookmark", "&Article", "&Bookmark", ("B",), "bookmark / remove the bookmark"),
     Command("toggle_read", "&Article", "&Mark read / unread", ("M",), "mark read / unread"),
     Command("edit_tags", "&Article", "Edit &tags…", ("T",), "edit the article's tags"),
@@ -74,8 +76,8 @@ def key_label(key: str) -> str:
 SHEET_ORDER = ("next", "previous", "extend_next", "extend_previous", "page_down", "page_up",
                "next_unread", "previous_unread", "open_in_browser", "bookmark", "toggle_read",
                "edit_tags", "mark_all_read", "undo", "delete", "search", "clear_search",
-               "save_search", "sync", "zoom_in", "zoom_out", "import_files", "add_source",
-               "preferences", "shortcuts", "quit")
+               "save_search", "sync", "sources", "zoom_in", "zoom_out", "import_files",
+               "add_source", "preferences", "shortcuts", "quit")
 
 
 def cheat_sheet() -> list[tuple[str, str]]:

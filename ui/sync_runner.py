@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTime, QTimer, Signal, Slot
@@ -23,6 +24,8 @@ if TYPE_CHECKING:  # the sync machinery (HTTP, parsers) loads with the first syn
     from reader.sync.pipeline import SyncReport
 
 BROADCAST_EVERY_MS = 300
+#: How often automatic sync looks for sources that are due (a read of the sources table).
+TICK_MS = 60_000
 
 
 def sync_summary(reports: Sequence[SyncReport]) -> str:
@@ -54,27 +57,39 @@ class SyncRunner(QObject):
         self._flush.timeout.connect(self._broadcast_pending)
         self._progressed.connect(self._on_progress)
         status.cancel_requested.connect(self.cancel)
+        #: Minutes between automatic syncs (0: off); sources may set their own.
+        self.every_minutes = 0
+        self._checking = False
         self._every = QTimer(self)
+        self._every.setInterval(TICK_MS)
         self._every.timeout.connect(lambda: self.start(automatic=True))
 
     @property
     def running(self) -> bool:
-        return self._cancel is not None
+        """A sync is on, or automatic sync is finding out which sources are due."""
+        return self._cancel is not None or self._checking
 
     def schedule(self, minutes: int) -> None:
-        """Sync every ``minutes`` from now on (0: only when asked)."""
+        """Sync on its own from now on: each source when its interval (its own, else
+        ``minutes``) has passed since its last sync, or its back-off after failures. 0: only
+        when asked."""
+        self.every_minutes = max(0, minutes)
         if minutes <= 0:
             self._every.stop()
-        elif self._every.interval() != minutes * 60_000 or not self._every.isActive():
-            self._every.start(minutes * 60_000)
+        elif not self._every.isActive():
+            self._every.start()
 
     def start(self, source_ids: Sequence[int] | None = None, *, automatic: bool = False,
               ) -> None:
-        """Sync now. ``automatic`` (the timer, start-up) stays quiet about being busy, and
-        when nothing could be reached says so in one line — offline is not an error."""
-        if self._cancel is not None:
+        """Sync now. ``automatic`` (the timer, start-up) syncs only the sources due, stays
+        quiet about being busy or having nothing to do, and when nothing could be reached
+        says so in one line — offline is not an error."""
+        if self._cancel is not None or self._checking:
             if not automatic:
                 self._status.show_message("A sync is already running")
+            return
+        if automatic and source_ids is None:
+            self._start_due()
             return
         cancel = threading.Event()
         self._cancel = cancel
@@ -89,7 +104,7 @@ class SyncRunner(QObject):
             self._cancel = None
             self._status.sync_ended()
             if automatic and reports and all(r.status == "failed" for r in reports):
-                when = QTime.currentTime().addMSecs(self._every.interval())
+                when = QTime.currentTime().addSecs(self.every_minutes * 60)
                 again = f"; next try at {when.toString('HH:mm')}" if self._every.isActive() \
                     else ""
                 self._status.show_message(f"Could not reach any source (offline?){again}")
@@ -104,6 +119,28 @@ class SyncRunner(QObject):
 
         self._ops.long(lambda: operations.sync(self._ops.archive, wanted, progress=progress,
                                                cancel=cancel), finished, failed)
+
+    def _start_due(self) -> None:
+        """Find the sources due (a quick read, off the GUI thread), then sync just those."""
+        archive, every = self._ops.archive, self.every_minutes
+        self._checking = True
+
+        def due() -> list[int]:
+            targets, _skipped = archive.sync_targets(
+                None, datetime.now(UTC), automatic=True,
+                every=timedelta(minutes=every) if every else None)
+            return [target.id for target in targets]
+
+        def found(ids: list[int]) -> None:
+            self._checking = False
+            if ids:
+                self.start(ids, automatic=True)
+
+        def failed(error: BaseException) -> None:
+            self._checking = False
+            self._status.show_error(error)
+
+        self._ops.runner.read(due, found, failed)
 
     @Slot(int, int, object)
     def _on_progress(self, done: int, total: int, report: object) -> None:

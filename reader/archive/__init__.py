@@ -13,7 +13,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import platformdirs
@@ -27,6 +27,7 @@ from reader.archive import (
     search,
     sources,
     tags,
+    trash,
     view_state,
 )
 from reader.archive.database import Connection, Database
@@ -170,14 +171,15 @@ class Archive:
                                         cursor=cursor, limit=limit)
 
     def headlines_after(self, query: str | Query, after_id: int, *,
-                        source_id: int | None = None, limit: int = 2000
-                        ) -> tuple[list[Headline], int]:
-        """Matches stored since article ``after_id``, newest first, and the newest id now
-        (pass it next time): how a list on screen finds what a sync or import added."""
+                        source_id: int | None = None, limit: int = 2000,
+                        among: Sequence[int] = ()) -> tuple[list[Headline], int]:
+        """Matches stored since article ``after_id`` (or among ``among``: articles an undo
+        put back), newest first, and the newest id now (pass it next time): how a list on
+        screen finds what a sync, an import or an undo added."""
         parsed = parse_query(query) if isinstance(query, str) else query
         with self.reading() as connection:
             return (search.headlines_after(connection, parsed, source_id=source_id,
-                                           after_id=after_id, limit=limit),
+                                           after_id=after_id, limit=limit, among=among),
                     search.newest_id(connection))
 
     def newest_article_id(self) -> int:
@@ -208,9 +210,19 @@ class Archive:
         with self.writing() as connection:
             return articles.set_bookmarked(connection, article_ids, bookmarked)
 
-    def delete(self, article_ids: Sequence[int]) -> None:
+    def delete(self, article_ids: Sequence[int], *, keep_trash: bool = False
+               ) -> trash.Trash | None:
+        """Delete articles; with ``keep_trash``, returns what ``restore`` needs to undo it."""
         with self.writing() as connection:
+            articles.require(connection, article_ids)
+            kept = trash.capture(connection, article_ids) if keep_trash else None
             articles.delete(connection, article_ids)
+            return kept
+
+    def restore(self, kept: trash.Trash) -> list[int]:
+        """Undo a delete or an unsubscribe: the ids of the articles that came back."""
+        with self.writing() as connection:
+            return trash.restore(connection, kept)
 
     # --- tags ------------------------------------------------------------------------------------
 
@@ -341,10 +353,12 @@ class Archive:
         with self.reading() as connection:
             return sources.list_sources(connection)
 
-    def sync_targets(self, ids: Sequence[int] | None, now: datetime
+    def sync_targets(self, ids: Sequence[int] | None, now: datetime, *,
+                     automatic: bool = False, every: timedelta | None = None
                      ) -> tuple[list[SyncTarget], list[tuple[int, str | None, str]]]:
         with self.reading() as connection:
-            return sources.sync_targets(connection, ids, now)
+            return sources.sync_targets(connection, ids, now, automatic=automatic,
+                                        every=every)
 
     def known_entries(self, source_id: int, guids: Sequence[str]
                       ) -> tuple[dict[str, str], set[str]]:

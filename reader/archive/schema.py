@@ -90,6 +90,8 @@ class Source(Base):
     failures: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     #: Left by the user; the row stays only to hold the articles they chose to keep.
     unsubscribed: Mapped[bool] = mapped_column(Boolean, server_default=text("0"))
+    #: The user named the source: a sync keeps that title rather than the feed's.
+    renamed: Mapped[bool] = mapped_column(Boolean, server_default=text("0"))
 
 
 class SourceTag(Base):

@@ -172,13 +172,18 @@ def headline_page(connection: Connection, query: Query, *, source_id: int | None
 
 
 def headlines_after(connection: Connection, query: Query, *, source_id: int | None,
-                    after_id: int, limit: int) -> list[Headline]:
+                    after_id: int, limit: int, among: Sequence[int] = ()) -> list[Headline]:
     """Matches stored after article ``after_id`` (ids only grow), newest first: what a list
-    on screen lacks after a sync, whatever dates the new articles carry."""
+    on screen lacks after a sync, whatever dates the new articles carry — and those of
+    ``among`` (articles put back by an undo keep their old ids) that match."""
     sql_query = Query(query.root, "newest")
     rows, _expression = _matching_rows(connection, sql_query, source_id, None, limit,
-                                       after_id=after_id)
+                                       after_id=after_id, among=among[:MAX_AMONG])
     return list(_headlines(connection, rows))
+
+
+#: At most this many ids in ``headlines_after``'s ``among`` (an IN list's parameters).
+MAX_AMONG = 5000
 
 
 def newest_id(connection: Connection) -> int:
@@ -224,10 +229,10 @@ def headlines_by_id(connection: Connection, article_ids: Sequence[int]) -> list[
 
 def _matching_rows(connection: Connection, query: Query, source_id: int | None,
                    cursor: str | None, limit: int, *, after_id: int | None = None,
-                   ) -> tuple[Sequence[Any], str | None]:
+                   among: Sequence[int] = ()) -> tuple[Sequence[Any], str | None]:
     """Headline rows (``_HEADLINE_COLUMNS``) of a search, and its FTS5 expression if any."""
     statement, params, expression = _matching_statement(connection, query, source_id, cursor,
-                                                        after_id=after_id)
+                                                        after_id=after_id, among=among)
     if statement is None:
         return [], expression
     rows = connection.exec_driver_sql(f"{statement} LIMIT ?", (*params, limit)).all()
@@ -236,7 +241,7 @@ def _matching_rows(connection: Connection, query: Query, source_id: int | None,
 
 def _matching_statement(connection: Connection, query: Query, source_id: int | None,
                         cursor: str | None, *, after_id: int | None = None,
-                        ) -> tuple[str | None, list[Any], str | None]:
+                        among: Sequence[int] = ()) -> tuple[str | None, list[Any], str | None]:
     """The SELECT (without its LIMIT) of a search's headline rows, its parameters and its FTS5
     expression; no statement when the search can match nothing (an unknown tag)."""
     query = saved.expand(connection, query)
@@ -255,8 +260,9 @@ def _matching_statement(connection: Connection, query: Query, source_id: int | N
         sql.terms.append("a.source_id = ?")
         sql.params.append(source_id)
     if after_id is not None:
-        sql.terms.append("a.id > ?")
-        sql.params.append(after_id)
+        known = f" OR a.id IN ({','.join('?' * len(among))})" if among else ""
+        sql.terms.append(f"(a.id > ?{known})")
+        sql.params.extend([after_id, *among])
 
     if expression is not None:
         statement, params = _fts_statement(expression, sql, query.sort, cursor)

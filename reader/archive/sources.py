@@ -39,20 +39,40 @@ def local_source_id(connection: Connection) -> int:
     return int(cursor.lastrowid)
 
 
+_SOURCE_COLUMNS = ("id, kind, url, title, article_count, unread_count, last_synced, "
+                   "last_error, paused, full_text, keep_images, every_minutes, keep_days, "
+                   "failures, unsubscribed, last_error_at")
+
+
+def _source_info(row: Sequence[object]) -> SourceInfo:
+    def moment(value: object) -> datetime | None:
+        return None if value is None else from_micros(int(str(value)))
+
+    return SourceInfo(
+        id=int(str(row[0])), kind=str(row[1]), url=None if row[2] is None else str(row[2]),
+        title=str(row[3]), article_count=int(str(row[4])), unread_count=int(str(row[5])),
+        last_synced=moment(row[6]), last_error=None if row[7] is None else str(row[7]),
+        paused=bool(row[8]), full_text=str(row[9]), keep_images=bool(row[10]),
+        every_minutes=None if row[11] is None else int(str(row[11])),
+        keep_days=None if row[12] is None else int(str(row[12])),
+        failures=int(str(row[13])), unsubscribed=bool(row[14]), last_error_at=moment(row[15]))
+
+
 def list_sources(connection: Connection) -> list[SourceInfo]:
     rows = connection.exec_driver_sql(
-        "SELECT id, kind, url, title, article_count, unread_count, last_synced, last_error "
-        "FROM sources ORDER BY title COLLATE NOCASE, id"
-    )
-    return [
-        SourceInfo(
-            id=int(row[0]), kind=str(row[1]), url=row[2], title=str(row[3]),
-            article_count=int(row[4]), unread_count=int(row[5]),
-            last_synced=None if row[6] is None else from_micros(int(row[6])),
-            last_error=row[7],
-        )
-        for row in rows
-    ]
+        f"SELECT {_SOURCE_COLUMNS} FROM sources ORDER BY title COLLATE NOCASE, id")
+    return [_source_info(row) for row in rows]
+
+
+def source_info(connection: Connection, source_id: int) -> SourceInfo:
+    """One source, or SourceNotFound."""
+    from reader.errors import SourceNotFound
+
+    row = connection.exec_driver_sql(
+        f"SELECT {_SOURCE_COLUMNS} FROM sources WHERE id = ?", (source_id,)).first()
+    if row is None:
+        raise SourceNotFound(source_id)
+    return _source_info(row)
 
 
 def counted_among(connection: Connection, listed: Sequence[SourceInfo],
@@ -100,6 +120,7 @@ class SyncTarget:
     last_modified: str | None
     full_text: str
     tags: tuple[str, ...]
+    keep_images: bool = True
 
 
 def find_by_url(connection: Connection, url: str) -> int | None:
@@ -172,28 +193,48 @@ def pages_source_id(connection: Connection) -> int:
     return add_source(connection, kind=PAGES_KIND, url=None, title=PAGES_TITLE)
 
 
-def sync_targets(connection: Connection, ids: Sequence[int] | None,
-                 now: datetime) -> tuple[list[SyncTarget], list[tuple[int, str | None, str]]]:
+#: The longest an automatic sync waits on a source that keeps failing.
+LONGEST_BACK_OFF = timedelta(days=1)
+
+
+def back_off(interval: timedelta, failures: int) -> timedelta:
+    """How long after its last failure automatic sync leaves a source alone: its interval,
+    doubled for each further failure in a row, at most LONGEST_BACK_OFF."""
+    if failures <= 1:
+        return interval
+    longer: timedelta = interval * (2 ** min(failures - 1, 20))
+    return min(longer, LONGEST_BACK_OFF)
+
+
+def sync_targets(connection: Connection, ids: Sequence[int] | None, now: datetime, *,
+                 automatic: bool = False, every: timedelta | None = None
+                 ) -> tuple[list[SyncTarget], list[tuple[int, str | None, str]]]:
     """Feeds to fetch now, and (id, url, reason) for those asked for but skipped.
 
-    Without ids: every feed that is not gone and not waiting out a Retry-After.
-    With ids: exactly those (gone or waiting ones too: the person asked), feeds only.
+    Without ids: every feed that is not gone, paused, left, or waiting out a Retry-After.
+    ``automatic`` (the timer's sync) keeps only sources due by their own interval or else
+    ``every`` (the app's; None: automatic sync is off but for sources that set their own),
+    and not backing off after failures. With ids: exactly those (gone, paused or waiting
+    ones too: the person asked), feeds only; a source that was left is reported, not
+    fetched.
     """
+    columns = ("id, kind, url, title, etag, last_modified, full_text, gone, retry_after, "
+               "keep_images, unsubscribed, every_minutes, last_synced, failures, last_error_at")
     if ids:
         marks = ",".join("?" * len(ids))
         rows = connection.exec_driver_sql(
-            f"SELECT id, kind, url, title, etag, last_modified, full_text, gone, retry_after "
-            f"FROM sources WHERE id IN ({marks}) ORDER BY id", tuple(ids)).all()
+            f"SELECT {columns} FROM sources WHERE id IN ({marks}) ORDER BY id",
+            tuple(ids)).all()
         missing = set(ids) - {int(row[0]) for row in rows}
         if missing:
-            from reader.errors import NotFound
+            from reader.errors import SourceNotFound
 
-            raise NotFound(f"no source with id {min(missing)}")
+            raise SourceNotFound(min(missing))
     else:
         rows = connection.exec_driver_sql(
-            "SELECT id, kind, url, title, etag, last_modified, full_text, gone, retry_after "
-            "FROM sources WHERE kind = ? AND gone = 0 AND (retry_after IS NULL OR retry_after <= ?)"
-            " ORDER BY id", (FEED_KIND, to_micros(now))).all()
+            f"SELECT {columns} FROM sources WHERE kind = ? AND gone = 0 AND paused = 0 "
+            f"AND unsubscribed = 0 AND (retry_after IS NULL OR retry_after <= ?) ORDER BY id",
+            (FEED_KIND, to_micros(now))).all()
     targets: list[SyncTarget] = []
     skipped: list[tuple[int, str | None, str]] = []
     for row in rows:
@@ -202,11 +243,43 @@ def sync_targets(connection: Connection, ids: Sequence[int] | None,
             skipped.append((int(row[0]), row[2],
                             f"source #{row[0]} is not a feed (it holds {holds})"))
             continue
+        if row[10]:
+            skipped.append((int(row[0]), row[2], f"source #{row[0]} was unsubscribed"))
+            continue
+        if automatic and not ids and not _due(row[11:15], every, now):
+            continue
         targets.append(SyncTarget(
             id=int(row[0]), url=str(row[2]), title=str(row[3]), etag=row[4],
             last_modified=row[5], full_text=str(row[6]),
-            tags=tags_of(connection, int(row[0]))))
+            tags=tags_of(connection, int(row[0])), keep_images=bool(row[9])))
     return targets, skipped
+
+
+def _due(state: Sequence[object], default: timedelta | None, now: datetime) -> bool:
+    """Whether an automatic sync should fetch a source now."""
+    every_minutes, last_synced, failures, last_error_at = state
+    interval = timedelta(minutes=int(str(every_minutes))) if every_minutes is not None \
+        else default
+    if interval is None:
+        return False
+    failures = int(str(failures))
+    if failures and last_error_at is not None:
+        failed = from_micros(int(str(last_error_at)))
+        return now - failed >= back_off(interval, failures) - _SLACK
+    if last_synced is None:
+        return True
+    return now - from_micros(int(str(last_synced))) >= interval - _SLACK
+
+
+#: A timer tick a few seconds early still counts as on time.
+_SLACK = timedelta(seconds=30)
+
+
+def count_failures(connection: Connection, source_ids: Sequence[int]) -> None:
+    """One more failure in a row for each of these sources (see ``back_off``)."""
+    for source_id in source_ids:
+        connection.exec_driver_sql(
+            "UPDATE sources SET failures = failures + 1 WHERE id = ?", (source_id,))
 
 
 def record_success(connection: Connection, source_id: int, *, now: datetime,
@@ -223,8 +296,8 @@ def record_success(connection: Connection, source_id: int, *, now: datetime,
         new_url = None
     connection.exec_driver_sql(
         "UPDATE sources SET last_synced = ?, last_error = NULL, last_error_at = NULL, "
-        "retry_after = NULL, etag = ?, last_modified = ?, "
-        "title = CASE WHEN ? IS NOT NULL AND ? != '' THEN ? ELSE title END, "
+        "retry_after = NULL, failures = 0, etag = ?, last_modified = ?, "
+        "title = CASE WHEN ? IS NOT NULL AND ? != '' AND NOT renamed THEN ? ELSE title END, "
         "site_url = coalesce(?, site_url) WHERE id = ?",
         (to_micros(now), etag, last_modified, title, title, title, site_url, source_id),
     )

@@ -199,12 +199,12 @@ def _prepare(archive: Archive, target: SyncTarget, fetcher: Fetcher, cache: Imag
     image_budget = ImageBudget.for_source()
     pages = PageBudget()
     for (draft, identity), looked in zip(fresh, examined, strict=True):
-        entry, urls = draft, looked.image_urls
+        entry, urls = draft, looked.image_urls if target.keep_images else ()
         wants_page = target.full_text == "always" or (target.full_text == "auto"
                                                       and looked.summary)
         if wants_page and draft.url and pages.allows():
             entry = full_text(draft, fetcher, run)
-            if entry is not draft:
+            if entry is not draft and target.keep_images:
                 urls = tuple(find_images(entry.body_html, entry.url or fetched.url).sources)
         localised = download_images(urls, fetcher, cache, image_budget)
         update.images.update(localised.kept)
@@ -323,11 +323,20 @@ def _record_failure_safely(archive: Archive, target: SyncTarget,
                           title=target.title)
 
 
+def _count_failures(archive: Archive, reports: Sequence[SyncReport]) -> None:
+    reached = any(report.status != "failed" for report in reports)
+    failed = [report.source_id for report in reports
+              if report.status == "failed" and report.error != "cancelled"]
+    if reached and failed:
+        with archive.writing() as connection:
+            sources.count_failures(connection, failed)
+
+
 def sync(archive: Archive, source_ids: Sequence[int] | None = None, *,
          fetcher: Fetcher | None = None, progress: Progress | None = None,
          cancel: threading.Event | None = None, workers: int = DEFAULT_WORKERS,
-         processes: int | None = None, task_limits: TaskLimits | None = None
-         ) -> list[SyncReport]:
+         processes: int | None = None, task_limits: TaskLimits | None = None,
+         automatic: bool = False, every: timedelta | None = None) -> list[SyncReport]:
     """Sync feeds (all due ones, or exactly ``source_ids``); one report per source, by id.
 
     Fetching runs on ``workers`` threads (the Fetcher also bounds requests per host); parsing
@@ -337,9 +346,15 @@ def sync(archive: Archive, source_ids: Sequence[int] | None = None, *,
     threads); the calling thread is the only writer. ``cancel`` stops the run between
     sources: sources not finished by then are reported as failed with the reason
     "cancelled". No worker process outlives the call, however it ends.
+
+    ``automatic`` (the window's timer) fetches only the sources due by their own interval or
+    ``every``, leaving alone those backing off after failures. A failure counts towards
+    back-off only when another source of the same run could be reached: when none could,
+    the reader is offline, and that is no source's fault.
     """
     now = datetime.now(UTC)
-    targets, skipped = archive.sync_targets(source_ids, now)
+    targets, skipped = archive.sync_targets(source_ids, now, automatic=automatic,
+                                            every=every)
     reports = [SyncReport(source_id, url, "failed", error=reason)
                for source_id, url, reason in skipped]
     own_fetcher = fetcher is None
@@ -378,6 +393,8 @@ def sync(archive: Archive, source_ids: Sequence[int] | None = None, *,
             if target.id not in done_ids:
                 reports.append(SyncReport(target.id, target.url, "failed", error="cancelled",
                                           title=target.title))
+        asked = {target.id for target in targets}
+        _count_failures(archive, [report for report in reports if report.source_id in asked])
     finally:
         # The worker processes end before sync returns or raises, every time: stopped at once
         # when the run did not finish (a fetch thread still going then gets CancelledError

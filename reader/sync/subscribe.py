@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from reader.archive import Archive, articles, sources
+from reader.archive import Archive, articles, sources, subscription
 from reader.archive import images as archive_images
 from reader.archive.tags import clean_tag_names
 from reader.errors import NotAFeed
@@ -85,6 +85,7 @@ def subscribe(archive: Archive, url: str, tags: Sequence[str] = (),
         existing = sources.find_by_url(connection, stored_url)
         if existing is not None:
             sources.set_tags(connection, existing, names)
+            subscription.resubscribe(connection, existing)
             source_id = existing
         else:
             source_id = sources.add_source(
@@ -98,8 +99,10 @@ def subscribe(archive: Archive, url: str, tags: Sequence[str] = (),
 def _existing(archive: Archive, source_id: int, names: list[str]) -> Added:
     with archive.writing() as connection:
         sources.set_tags(connection, source_id, names)
+        again = subscription.resubscribe(connection, source_id)
         url, title = sources.url_and_title(connection, source_id)
-    return Added(source_id, url, title, f"already subscribed (source #{source_id})")
+    return Added(source_id, url, title, f"subscribed again (source #{source_id})" if again
+                 else f"already subscribed (source #{source_id})")
 
 
 def save_page(archive: Archive, url: str, tags: Sequence[str] = (),

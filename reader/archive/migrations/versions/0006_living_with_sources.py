@@ -4,7 +4,8 @@ Sources gain what a reader sets per subscription: ``paused``, ``keep_images``,
 ``every_minutes`` (NULL: the app's interval), ``keep_days`` (NULL: keep everything, the
 default; otherwise read articles older than this may be purged), ``failures`` (consecutive
 failed syncs, for back-off) and ``unsubscribed`` (the feed was left, but bookmarked or
-hand-tagged articles of it were kept, so the row stays to hold them).
+hand-tagged articles of it were kept, so the row stays to hold them) and ``renamed`` (the
+user named it: sync no longer replaces the title with the feed's).
 
 ``article_tags.by_user`` marks a tag a person put on an article (as opposed to a feed's
 category or a folder's tag): unsubscribe and purge keep such articles, and "Tags from
@@ -32,6 +33,7 @@ _SOURCE_COLUMNS = (
     "ALTER TABLE sources ADD COLUMN keep_days INTEGER",
     "ALTER TABLE sources ADD COLUMN failures INTEGER DEFAULT 0 NOT NULL",
     "ALTER TABLE sources ADD COLUMN unsubscribed BOOLEAN DEFAULT 0 NOT NULL",
+    "ALTER TABLE sources ADD COLUMN renamed BOOLEAN DEFAULT 0 NOT NULL",
 )
 
 
