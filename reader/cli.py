@@ -85,7 +85,7 @@ def import_json(result: ImportResult) -> dict[str, Any]:
 
 
 def tag_json(tag: TagCount) -> dict[str, Any]:
-    return {"name": tag.name, "count": tag.count, "unread": tag.unread}
+    return {"name": tag.name, "count": tag.count, "unread": tag.unread, "mine": tag.by_user}
 
 
 def source_json(source: SourceInfo) -> dict[str, Any]:

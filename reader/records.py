@@ -111,6 +111,8 @@ class TagCount:
     name: str
     count: int
     unread: int
+    #: The reader's own: on at least one article by hand, not only as a feed's category.
+    by_user: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from enum import Enum, auto
 
 from reader.bom import BOMS
+from reader.categories import source_tags
 from reader.errors import BinaryDocument, DocumentTooLarge, EmptyDocument, NotATextPage
 from reader.records import ArticleDraft, RelatedDraft
 from reader.render.notes import with_notes
@@ -554,7 +555,7 @@ class _Page:
     byline_author: str | None = None
     named_author: str | None = None
     dates: list[tuple[int, datetime]] = field(default_factory=list)
-    tags: dict[str, str] = field(default_factory=dict)  # casefolded -> as first written
+    tags: list[str] = field(default_factory=list)  # as written; cleaned in draft()
     related: list[RelatedDraft] = field(default_factory=list)
     # The body's elements, in step: names ("p", "h2") and their texts, escaped when rendered.
     element_names: list[str] = field(default_factory=list)
@@ -562,8 +563,7 @@ class _Page:
     paragraphs: int = 0
 
     def add_tags(self, tags: Sequence[str]) -> None:
-        for tag in tags:
-            self.tags.setdefault(tag.casefold(), tag)
+        self.tags.extend(tags)
 
     def offer_date(self, item: _Item) -> None:
         if item.date is not None:
@@ -588,7 +588,7 @@ class _Page:
             subtitle=self.subtitle,
             author=self.byline_author or self.named_author,
             published=published,
-            tags=tuple(self.tags.values()),
+            tags=source_tags(self.tags),
             related=tuple(self.related),
         )
 

@@ -64,9 +64,9 @@ def test_import_then_list_show_and_tags(archive_path: Path, pages: Path) -> None
                for r in article["related"])
 
     assert run_json(archive_path, "tags") == [
-        {"name": "Coastal Towns", "count": 3, "unread": 3},
-        {"name": "Markets", "count": 2, "unread": 2},
-        {"name": "Weather", "count": 1, "unread": 1},
+        {"name": "Coastal Towns", "count": 3, "unread": 3, "mine": False},
+        {"name": "Markets", "count": 2, "unread": 2, "mine": False},
+        {"name": "Weather", "count": 1, "unread": 1, "mine": False},
     ]
 
 

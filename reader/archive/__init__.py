@@ -227,7 +227,8 @@ class Archive:
     # --- tags ------------------------------------------------------------------------------------
 
     def tag(self, article_id: int, names: Sequence[str]) -> bool:
-        """Add tags; False if the article had them all already."""
+        """Add tags by hand (``by_user``, also when a feed had given the article one of them);
+        False if the article had them all, as the reader's own, already."""
         with self.writing() as connection:
             articles.require(connection, [article_id])
             return tags.retag(connection, article_id, tags.clean_tag_names(names))
@@ -239,7 +240,8 @@ class Archive:
             return tags.retag(connection, article_id, (), tags.clean_tag_names(names))
 
     def tag_articles(self, article_ids: Sequence[int], names: Sequence[str]) -> list[int]:
-        """Add tags to several articles in one transaction; the ids that gained a tag."""
+        """Add tags by hand to several articles in one transaction; the ids that gained a tag
+        (or made one the reader's own, as ``tag`` does)."""
         cleaned = tags.clean_tag_names(names)
         with self.writing() as connection:
             articles.require(connection, article_ids)
@@ -247,14 +249,20 @@ class Archive:
                     if tags.retag(connection, article_id, cleaned)]
 
     def set_tags(self, article_id: int, names: Sequence[str]) -> bool:
-        """Give an article exactly these tags, in one transaction; False if it had them."""
+        """Give an article exactly these tags, in one transaction; False if it had them.
+
+        The tags it gains are the reader's own (``by_user``); those it keeps stay as they
+        were: leaving a feed's category in place is not choosing it.
+        """
         wanted = tags.clean_tag_names(names)
         keep = {name.casefold() for name in wanted}
         with self.writing() as connection:
             articles.require(connection, [article_id])
             current = tags.names_for(connection, [article_id]).get(article_id, ())
+            had = {name.casefold() for name in current}
             removed = [name for name in current if name.casefold() not in keep]
-            return tags.retag(connection, article_id, wanted, removed)
+            added = [name for name in wanted if name.casefold() not in had]
+            return tags.retag(connection, article_id, added, removed)
 
     def tag_counts(self, query: str | Query = "") -> list[TagCount]:
         """Every tag with its counts; with a search, counted over its first matches only.

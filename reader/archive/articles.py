@@ -145,7 +145,7 @@ def store_draft(connection: Connection, source_id: int, draft: ArticleDraft,
                    (body_html, text, article_id))
         db.execute("DELETE FROM related_links WHERE article_id = ?", (article_id,))
         status = "updated"
-    tags.attach(connection, article_id, tags.clean_tag_names(draft.tags))
+    tags.attach(connection, article_id, tags.clean_tag_names(draft.tags), by_user=False)
     _store_related(connection, article_id, draft)
     if status == "updated":
         shown_before = images.used_by(connection, [article_id])

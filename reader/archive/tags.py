@@ -1,6 +1,11 @@
 """Tag names on articles: attaching, detaching, and the counts shown beside each tag.
 
 Counts are columns kept by triggers (see migration 0001), so listing tags never scans.
+
+Each article–tag row says whether a person put it there (``by_user``) or a feed category or
+a folder did: an article someone tagged by hand is theirs to keep (unsubscribe and purge
+spare it), and the tag list can tell the reader's own tags from a publisher's. A row a
+person touched stays theirs: sync re-attaching the same category does not take it back.
 """
 
 from __future__ import annotations
@@ -43,16 +48,24 @@ def tag_ids(connection: Connection, names: Sequence[str]) -> list[int]:
     return ids
 
 
-def attach(connection: Connection, article_id: int, names: Sequence[str]) -> bool:
-    """Add tags to an article (caller unindexes/indexes FTS around it). True if any was new."""
+def attach(connection: Connection, article_id: int, names: Sequence[str], *,
+           by_user: bool) -> bool:
+    """Add tags to an article (caller unindexes/indexes FTS around it). True if any was new,
+    or, ``by_user``, became the person's (a feed category they now chose themselves).
+
+    Never the other way: a source re-attaching a tag leaves a person's row as theirs.
+    """
     db = connection.raw
-    added = 0
+    changed = 0
     for tag_id in tag_ids(connection, names):
-        added += db.execute(
-            "INSERT OR IGNORE INTO article_tags (article_id, tag_id, order_key, read) "
-            "SELECT id, ?, order_key, read FROM articles WHERE id = ?",
-            (tag_id, article_id)).rowcount
-    return added > 0
+        # "WHERE id = ?" also settles SQLite's INSERT ... SELECT ... ON CONFLICT ambiguity.
+        changed += db.execute(
+            "INSERT INTO article_tags (article_id, tag_id, order_key, read, by_user) "
+            "SELECT id, ?, order_key, read, ? FROM articles WHERE id = ? "
+            "ON CONFLICT (article_id, tag_id) DO UPDATE SET by_user = 1 "
+            "WHERE excluded.by_user = 1 AND by_user = 0",
+            (tag_id, int(by_user), article_id)).rowcount
+    return changed > 0
 
 
 def detach(connection: Connection, article_id: int, names: Sequence[str]) -> bool:
@@ -90,20 +103,36 @@ def names_for(connection: Connection, article_ids: Sequence[int]) -> dict[int, t
 
 def retag(connection: Connection, article_id: int, add: Sequence[str],
           remove: Sequence[str] = ()) -> bool:
-    """Change an article's tags and its index entry in one step (inside the caller's write)."""
+    """A person's change to an article's tags, and its index entry, in one step (inside the
+    caller's write): the tags added are theirs (``by_user``)."""
     fts.unindex(connection, [article_id])
-    changed = attach(connection, article_id, add)
+    changed = attach(connection, article_id, add, by_user=True)
     changed = detach(connection, article_id, remove) or changed
     fts.index(connection, [article_id])
     return changed
 
 
 def counts(connection: Connection) -> list[TagCount]:
+    """Every tag in use, with whether it is the reader's own (on any article by hand): one
+    probe of the partial index ix_article_tags_by_user per tag, no scan."""
     rows = connection.exec_driver_sql(
-        "SELECT name, article_count, unread_count FROM tags WHERE article_count > 0 "
+        "SELECT name, article_count, unread_count, EXISTS (SELECT 1 FROM article_tags x "
+        "WHERE x.tag_id = tags.id AND x.by_user = 1) FROM tags WHERE article_count > 0 "
         "ORDER BY name COLLATE NOCASE"
     )
-    return [TagCount(str(name), int(count), int(unread)) for name, count, unread in rows]
+    return [TagCount(str(name), int(count), int(unread), bool(mine))
+            for name, count, unread, mine in rows]
+
+
+def hand_tagged(connection: Connection, article_ids: Sequence[int]) -> set[int]:
+    """The articles among these that carry at least one tag a person put on them."""
+    found: set[int] = set()
+    for start in range(0, len(article_ids), 500):
+        batch = tuple(article_ids[start : start + 500])
+        found.update(int(row[0]) for row in connection.exec_driver_sql(
+            f"SELECT DISTINCT article_id FROM article_tags WHERE by_user = 1 "
+            f"AND article_id IN ({','.join('?' * len(batch))})", batch))
+    return found
 
 
 def rename(connection: Connection, old: str, new: str) -> tuple[str, list[int]]:
@@ -128,9 +157,12 @@ def rename(connection: Connection, old: str, new: str) -> tuple[str, list[int]]:
     if target is None or int(target) == int(source):
         connection.exec_driver_sql("UPDATE tags SET name = ? WHERE id = ?", (new, source))
     else:
+        # A merged row is the person's if either tag was, on that article.
         connection.exec_driver_sql(
-            "INSERT OR IGNORE INTO article_tags (article_id, tag_id, order_key, read) "
-            "SELECT article_id, ?, order_key, read FROM article_tags WHERE tag_id = ?",
+            "INSERT INTO article_tags (article_id, tag_id, order_key, read, by_user) "
+            "SELECT article_id, ?, order_key, read, by_user FROM article_tags WHERE tag_id = ? "
+            "ON CONFLICT (article_id, tag_id) DO UPDATE SET by_user = 1 "
+            "WHERE excluded.by_user = 1 AND by_user = 0",
             (target, source))
         connection.exec_driver_sql("DELETE FROM article_tags WHERE tag_id = ?", (source,))
         drop_empty(connection)
@@ -139,18 +171,22 @@ def rename(connection: Connection, old: str, new: str) -> tuple[str, list[int]]:
 
 
 def counts_among(connection: Connection, article_ids: Sequence[int]) -> list[TagCount]:
-    """Tag counts over a set of articles (a search's matches), by name."""
+    """Tag counts over a set of articles (a search's matches), by name; whether a tag is the
+    reader's own is over the whole archive, as in ``counts``."""
     totals: dict[str, list[int]] = {}
     for start in range(0, len(article_ids), 500):
         batch = list(article_ids[start : start + 500])
         marks = ",".join("?" * len(batch))
         rows = connection.exec_driver_sql(
-            f"SELECT t.name, count(*), sum(x.read = 0) FROM article_tags x "
+            f"SELECT t.name, count(*), sum(x.read = 0), EXISTS (SELECT 1 FROM article_tags y "
+            f"WHERE y.tag_id = t.id AND y.by_user = 1) FROM article_tags x "
             f"JOIN tags t ON t.id = x.tag_id WHERE x.article_id IN ({marks}) GROUP BY t.id",
             tuple(batch))
-        for name, count, unread in rows:
-            entry = totals.setdefault(str(name), [0, 0])
+        for name, count, unread, mine in rows:
+            entry = totals.setdefault(str(name), [0, 0, 0])
             entry[0] += int(count)
             entry[1] += int(unread or 0)
-    return [TagCount(name, count, unread)
-            for name, (count, unread) in sorted(totals.items(), key=lambda kv: kv[0].casefold())]
+            entry[2] = int(mine)
+    return [TagCount(name, count, unread, bool(mine))
+            for name, (count, unread, mine)
+            in sorted(totals.items(), key=lambda kv: kv[0].casefold())]

@@ -19,6 +19,7 @@ from lxml.html import HtmlElement
 from trafilatura.settings import Document
 
 from reader.bom import BOMS
+from reader.categories import source_tags
 from reader.errors import BinaryDocument, DocumentTooLarge, EmptyDocument, NotATextPage
 from reader.records import ArticleDraft
 from reader.render.notes import with_notes
@@ -124,10 +125,6 @@ _DATE_META = (
     "date",
 )
 _ARTICLE_TYPES = re.compile(r"article|posting|report|review", re.IGNORECASE)
-_TAG_SEPARATORS = re.compile(r"\s*[,;|]\s*")
-# Keyword stuffing (fifty SEO phrases) would flood the tag list; real tags are few and short.
-_MAX_TAGS = 20
-_MAX_TAG_CHARS = 60
 # A date further ahead than this is a template placeholder or a typo, not a publication date.
 _FUTURE_SLACK = timedelta(days=2)
 _EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
@@ -762,21 +759,13 @@ def _parse_datetime(value: str) -> datetime | None:
 
 def _tags(meta_tags: list[str] | None, jsonld: list[dict[str, Any]]) -> tuple[str, ...]:
     """meta keywords / article:tag (as trafilatura read them), then the article's JSON-LD
-    keywords; split on commas, de-duplicated regardless of case, capped at _MAX_TAGS. Tags that
-    do not start with a letter or digit are markup tokens and are left out."""
+    keywords, as tags: lists split, machine keys ("Section:culture", "@post-id:1913719"), ids
+    and SEO sentences left out, capped (``reader.categories``)."""
     raw: list[str] = list(meta_tags or [])
     for item in jsonld:
         if _is_article(item):
             raw.extend(_strings(item.get("keywords")))
-    seen: dict[str, str] = {}
-    for value in raw:
-        for piece in _TAG_SEPARATORS.split(value):
-            tag = " ".join(piece.split()).lstrip("#")
-            # Machine tokens ("@post-id:1913719", "/article") are not tags a person chose.
-            if not tag or not tag[0].isalnum() or len(tag) > _MAX_TAG_CHARS:
-                continue
-            seen.setdefault(tag.casefold(), tag)
-    return tuple(seen.values())[:_MAX_TAGS]
+    return source_tags(raw)
 
 
 def _strings(value: Any) -> Iterable[str]:

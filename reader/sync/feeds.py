@@ -42,6 +42,7 @@ from urllib.parse import urljoin, urlsplit
 import chardet
 import feedparser
 
+from reader.categories import source_tags
 from reader.errors import DocumentTooLarge, EmptyDocument, MalformedFeed, NotAFeed
 from reader.records import ArticleDraft, Enclosure
 from reader.render.budget import MAX_BODY_BYTES, cut_body
@@ -925,17 +926,10 @@ def _add_name(names: list[str], name: str) -> None:
 
 
 def _tags(terms: Iterable[object]) -> tuple[str, ...]:
-    """Category terms stripped, without repeats (compared ignoring letter case), in order."""
-    seen: set[str] = set()
-    tags: list[str] = []
-    for term in terms:
-        if isinstance(term, str):
-            tag = _squash(term)
-            key = tag.casefold()
-            if tag and key not in seen:
-                seen.add(key)
-                tags.append(tag)
-    return tuple(tags)
+    """An entry's categories as tags: lists split, machine keys and ids left out, no repeats
+    (``reader.categories``). Both parsers' entries (fastfeed's are feedparser-shaped) and
+    JSON Feed's come through here."""
+    return source_tags(terms)
 
 
 def _scrub(text: str, scrub: bool) -> str:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from reader.archive import Archive, articles, sources, subscription
 from reader.archive import images as archive_images
-from reader.archive.tags import clean_tag_names
+from reader.archive.tags import clean_tag_names, retag
 from reader.errors import NotAFeed
 from reader.sync import cpu
 from reader.sync.cpu import CpuPool
@@ -107,7 +107,12 @@ def _existing(archive: Archive, source_id: int, names: list[str]) -> Added:
 
 def save_page(archive: Archive, url: str, tags: Sequence[str] = (),
               fetcher: Fetcher | None = None) -> Added:
-    """Save one web page as an article, full text and images, in the "Saved pages" source."""
+    """Save one web page as an article, full text and images, in the "Saved pages" source.
+
+    ``tags`` are the reader's own (``by_user``), attached apart from the page's keywords, so
+    saving a page again with another tag adds the tag to the article already saved.
+    """
+    names = clean_tag_names(tags)
     client = fetcher or Fetcher()
     try:
         with client.source(), cpu.isolated() as pool:
@@ -116,8 +121,7 @@ def save_page(archive: Archive, url: str, tags: Sequence[str] = (),
             draft = pool.run(extract_article, fetched.content, fetched.url,
                              fetched.content_type)
             draft = dataclasses.replace(draft, url=draft.url or fetched.url,
-                                        guid=draft.guid or fetched.url,
-                                        tags=(*draft.tags, *clean_tag_names(tags)))
+                                        guid=draft.guid or fetched.url)
             body, images = localise_images(draft.body_html, draft.url, client, ImageCache())
     finally:
         if fetcher is None:
@@ -129,6 +133,8 @@ def save_page(archive: Archive, url: str, tags: Sequence[str] = (),
             for image in images.values()))
         outcome = articles.store_draft(connection, source_id, draft, datetime.now(UTC),
                                        body=body, image_hashes=tuple(images))
+        if outcome.article_id is not None and names:
+            retag(connection, outcome.article_id, names)
     note = ("this page was deleted from the archive earlier; not saved again"
             if outcome.status == "tombstoned" else None)
     return Added(source_id, draft.url or url, draft.title, note, outcome.article_id)
