@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from datetime import datetime
 from urllib.parse import urlsplit
 
 #: Longest derived title, in characters, before the "…".
 MAX_DERIVED_TITLE = 100
+_LOOK_AT = 2000
 
 # A sentence ends at . ! ? or … (possibly repeated, possibly followed by closing quotes or
 # brackets) before whitespace or the end of the text.
@@ -69,18 +71,16 @@ def derived_title(text: str, html: str, moment: datetime) -> str:
     return f"Post of {moment.day} {moment:%b %Y}"
 
 
-def _sentences(text: str) -> list[str]:
-    """The first few sentences of ``text``, each on one line; paragraphs always end one."""
-    found: list[str] = []
-    for paragraph in text.split("\n\n"):
+def _sentences(text: str) -> Iterator[str]:
+    """The sentences of the opening of ``text``, each on one line; a paragraph always ends
+    one. Only the first ``_LOOK_AT`` characters are read: a title is cut far sooner."""
+    for paragraph in text[:_LOOK_AT].split("\n\n"):
         line = " ".join(paragraph.split())
-        while line and len(found) < 8:
+        while line:
             end = _sentence_end(line)
-            found.append(line[:end].strip())
-            line = line[end:].strip()
-        if len(found) >= 8:
-            break
-    return [sentence for sentence in found if sentence]
+            sentence, line = line[:end].strip(), line[end:].strip()
+            if sentence:
+                yield sentence
 
 
 def _sentence_end(line: str) -> int:

@@ -83,7 +83,7 @@ def test_the_title_rule_never_fails(text: str, html: str, moment: datetime) -> N
     title = derived_title(text, html, moment)
     assert title.strip() and title == title.strip()
     assert len(title) <= MAX_DERIVED_TITLE + 1
-    assert "\n" not in title and "\r" not in title
+    assert title.splitlines() == [title]
 
 
 # --- through import, sync and the archive ------------------------------------------------------
