@@ -235,19 +235,29 @@ def test_the_pane_lists_attachments_as_links_it_never_loads(archive: Archive) ->
 
 def test_the_reading_pane_shows_attachments_and_hands_clicks_to_the_browser(
         qtbot: QtBot, archive: Archive) -> None:
-    from PySide6.QtCore import QUrl
+    from PySide6.QtCore import QPoint, Qt, QUrl
 
     from ui.article_view import ArticleView
 
     view = ArticleView()
     qtbot.addWidget(view)
+    view.resize(700, 500)
+    view.show()
+    qtbot.waitExposed(view)
     view.show_article(pane_article(archive, EPISODE))
     text = view.toPlainText()
     assert "ATTACHMENTS" in text.upper() and "ep42.mp3 · MP3 audio · 48.2 MB" in text
     assert view.blocked_requests == []  # nothing was asked for, let alone fetched
+
+    cursor = view.document().find("ep42.mp3")
+    assert not cursor.isNull()
+    view.setTextCursor(cursor)
+    view.ensureCursorVisible()
+    point = view.cursorRect(cursor).center() - QPoint(8, 0)
     with qtbot.waitSignal(view.external_link_clicked) as blocker:
-        view.anchorClicked.emit(QUrl(EPISODE.url))
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
     assert blocker.args == [QUrl(EPISODE.url)]
+    assert view.blocked_requests == []
 
 
 # --- the command line -------------------------------------------------------------------------
