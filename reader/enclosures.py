@@ -35,16 +35,23 @@ _MEDIA_KINDS = ("audio/", "video/", "application/")
 
 def clean_enclosures(found: Iterable[Enclosure], base: str | None = None) -> tuple[Enclosure, ...]:
     """The attachments worth keeping, in order: web URLs (resolved against ``base``) only, each
-    URL once, at most ``MAX_ENCLOSURES``; a bad type or length becomes None."""
+    URL once, at most ``MAX_ENCLOSURES``; a bad type or length becomes None.
+
+    Podcast feeds often name one file twice (``<enclosure>`` and ``<media:content>``): the
+    first mention is kept, with a type or length only a later one gives filled in.
+    """
     kept: dict[str, Enclosure] = {}
     for enclosure in found:
         url = clean_url(enclosure.url, base)
-        if url is None or url in kept:
+        if url is None:
             continue
-        kept[url] = Enclosure(url=url, mime_type=clean_mime_type(enclosure.mime_type),
-                              length=clean_length(enclosure.length))
-        if len(kept) == MAX_ENCLOSURES:
-            break
+        mime_type, length = clean_mime_type(enclosure.mime_type), clean_length(enclosure.length)
+        known = kept.get(url)
+        if known is not None:
+            kept[url] = Enclosure(url, known.mime_type or mime_type,
+                                  known.length if known.length is not None else length)
+        elif len(kept) < MAX_ENCLOSURES:
+            kept[url] = Enclosure(url, mime_type, length)
     return tuple(kept.values())
 
 

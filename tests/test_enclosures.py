@@ -132,16 +132,24 @@ def test_hostile_enclosures_are_cleaned(tier: str) -> None:
         ("http://[oops/a.mp3", "audio/mpeg", "1"),
         ("mailto:host@pod.example", "audio/mpeg", "1"),
         ("https://cdn.pod.example/a.mp3", "audio/MPEG; charset=binary", "-1"),
-        ("https://cdn.pod.example/a.mp3", "audio/mpeg", "10"),  # the same file again
+        ("https://cdn.pod.example/a.mp3", "audio/mpeg", "10"),  # again, with its length
         ("https://cdn.pod.example/my episode.mp3", "mp3", "12 MB"),
         ("https://cdn.pod.example/b.mp3", "audio mpeg", "1" + "0" * 30),
         ("https://cdn.pod.example/c.mp3", '"><script>', "0"),
     ])
     assert enclosures_of(rss(item(hostile), tier=tier), tier) == (
-        Enclosure("https://cdn.pod.example/a.mp3", "audio/mpeg", None),
+        Enclosure("https://cdn.pod.example/a.mp3", "audio/mpeg", 10),
         Enclosure("https://cdn.pod.example/my%20episode.mp3", None, None),
         Enclosure("https://cdn.pod.example/b.mp3", None, None),
         Enclosure("https://cdn.pod.example/c.mp3", None, 0))
+
+
+@TIERS
+def test_a_file_named_twice_is_listed_once_with_what_both_say(tier: str) -> None:
+    twice = ('<enclosure url="https://cdn.pod.example/ep42.mp3" length="48213000"/>'
+             '<media:content url="https://cdn.pod.example/ep42.mp3" type="audio/mpeg" '
+             'fileSize="1"/>')
+    assert enclosures_of(rss(item(twice), tier=tier), tier) == (EPISODE,)
 
 
 @TIERS
