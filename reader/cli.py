@@ -35,6 +35,7 @@ from reader.records import (
     SourceInfo,
     TagCount,
 )
+from reader.render.attachments import attachment_details, attachment_name
 from reader.render.dates import humanize_date
 from reader.text import valid_text
 
@@ -75,6 +76,10 @@ def article_json(article: Article) -> dict[str, Any]:
             {"title": link.title, "excerpt": link.excerpt, "published": _iso(link.published),
              "article_id": link.article_id}
             for link in article.related
+        ],
+        "enclosures": [
+            {"url": enclosure.url, "type": enclosure.mime_type, "length": enclosure.length}
+            for enclosure in article.enclosures
         ],
     }
 
@@ -176,6 +181,11 @@ def print_article(article: Article, out: TextIO) -> None:
     out.write("\n")
     for paragraph in article.body_text.split("\n\n"):
         out.write(textwrap.fill(paragraph, width) + "\n\n")
+    if article.enclosures:
+        out.write("Attachments\n")
+        for enclosure in article.enclosures:
+            out.write(f"  - {attachment_name(enclosure)} ({attachment_details(enclosure)})\n"
+                      f"    {enclosure.url}\n")
     if article.related:
         out.write("Related\n")
         for link in article.related:

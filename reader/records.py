@@ -104,6 +104,7 @@ class Article:
     body_html: str
     body_text: str
     related: tuple[RelatedLink, ...]
+    enclosures: tuple[Enclosure, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from reader.cli import main
 
 LIST_KEYS = {"id", "title", "source", "source_id", "published", "author", "tags", "read",
              "bookmarked", "excerpt"}
-SHOW_KEYS = LIST_KEYS | {"subtitle", "url", "body_html", "body_text", "related"}
+SHOW_KEYS = LIST_KEYS | {"subtitle", "url", "body_html", "body_text", "related", "enclosures"}
 
 
 def run(archive: Path, *argv: str) -> tuple[int, str]:

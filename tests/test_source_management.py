@@ -40,7 +40,6 @@ def _ids(archive: Archive, source_id: int) -> list[int]:
     return [h.id for h in archive.headlines(source_id=source_id, limit=100).rows]
 
 
-@pytest.mark.xfail(strict=True, reason="hand-made tags are marked by the tags-ingest branch")
 def test_unsubscribe_keeps_bookmarked_and_hand_tagged_articles(synced: Path) -> None:
     with Archive.open(synced) as archive:
         first, second, *_rest = _ids(archive, 1)
@@ -218,7 +217,6 @@ def test_back_off_grows_to_a_day() -> None:
     assert back_off(every, 50) == sources.LONGEST_BACK_OFF
 
 
-@pytest.mark.xfail(strict=True, reason="hand-made tags are marked by the tags-ingest branch")
 def test_undo_delete_and_unsubscribe_gives_everything_back(synced: Path) -> None:
     with Archive.open(synced) as archive:
         ids = _ids(archive, 1)

@@ -15,13 +15,14 @@ from typing import Any
 from reader.archive import fts, images, tags
 from reader.archive.database import Connection
 from reader.archive.timestamps import from_micros, to_micros
+from reader.enclosures import clean_enclosures
 from reader.errors import ArticleNotFound
-from reader.records import Article, ArticleDraft, RelatedLink, StoreOutcome
+from reader.records import Article, ArticleDraft, Enclosure, RelatedLink, StoreOutcome
 from reader.render.plaintext import count_words, html_to_text, make_excerpt, title_key
 from reader.text import valid_draft
+from reader.titles import derived_title
 
 MAX_TITLE_LENGTH = 1000
-UNTITLED = "(untitled)"
 
 
 def identity(draft: ArticleDraft) -> tuple[str, str]:
@@ -115,7 +116,9 @@ def store_draft(connection: Connection, source_id: int, draft: ArticleDraft,
 
     body_html, text = cleaned or clean_body(body if body is not None else draft.body_html,
                                             draft.url)
-    title = _clean_text(draft.title) or UNTITLED
+    first_seen = now if existing is None else from_micros(int(existing[3]))
+    title = _clean_text(draft.title) or derived_title(text, body_html,
+                                                      draft.published or first_seen)
     values = {
         "url": draft.url,
         "title": title,
@@ -136,17 +139,19 @@ def store_draft(connection: Connection, source_id: int, draft: ArticleDraft,
         article_id = int(existing[0])
         fts.unindex(connection, [article_id])
         del values["fetched"]  # the first arrival stays the fallback date
-        moment = draft.published or from_micros(int(existing[3]))
-        values["order_key"] = allocate_order_key(connection, moment, int(existing[2]))
+        values["order_key"] = allocate_order_key(connection, draft.published or first_seen,
+                                                 int(existing[2]))
         assignments = ", ".join(f"{column} = :{column}" for column in values)
         db.execute(f"UPDATE articles SET {assignments} WHERE id = :id",
                    {**values, "id": article_id})
         db.execute("UPDATE article_bodies SET html = ?, text = ? WHERE article_id = ?",
                    (body_html, text, article_id))
         db.execute("DELETE FROM related_links WHERE article_id = ?", (article_id,))
+        db.execute("DELETE FROM enclosures WHERE article_id = ?", (article_id,))
         status = "updated"
     tags.attach(connection, article_id, tags.clean_tag_names(draft.tags), by_user=False)
     _store_related(connection, article_id, draft)
+    _store_enclosures(connection, article_id, draft)
     if status == "updated":
         shown_before = images.used_by(connection, [article_id])
         images.link(connection, article_id, image_hashes)
@@ -183,6 +188,25 @@ def _store_related(connection: Connection, article_id: int, draft: ArticleDraft)
             (article_id, position, title, title_key(title), _clean_text(link.excerpt, 2000),
              None if link.published is None else to_micros(link.published), link.url),
         )
+
+
+def _store_enclosures(connection: Connection, article_id: int, draft: ArticleDraft) -> None:
+    """The draft's attachments, through the same rules the parsers apply (a draft may come
+    from anywhere); they are part of its content hash, so a changed one updates the article."""
+    connection.raw.executemany(
+        "INSERT INTO enclosures (article_id, position, url, mime_type, length) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [(article_id, position, e.url, e.mime_type, e.length)
+         for position, e in enumerate(clean_enclosures(draft.enclosures))])
+
+
+def enclosures_of(connection: Connection, article_id: int) -> tuple[Enclosure, ...]:
+    rows = connection.raw.execute(
+        "SELECT url, mime_type, length FROM enclosures WHERE article_id = ? ORDER BY position",
+        (article_id,))
+    return tuple(Enclosure(url=str(url), mime_type=mime_type,
+                           length=None if length is None else int(length))
+                 for url, mime_type, length in rows)
 
 
 def require(connection: Connection, article_ids: Sequence[int]) -> None:
@@ -262,6 +286,7 @@ def load(connection: Connection, article_id: int) -> Article:
         excerpt=str(row[12]), word_count=int(row[13]),
         body_html=str(row[14] or ""), body_text=str(row[15] or ""),
         related=related_links(connection, article_id),
+        enclosures=enclosures_of(connection, article_id),
     )
 
 

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote, unquote, urlsplit
 
-from reader.records import Article, RelatedLink
+from reader.records import Article, Enclosure, RelatedLink
+from reader.render.attachments import attachment_details, attachment_name
 from reader.render.dates import humanize_date
 from reader.render.display import displayable
 
@@ -299,6 +300,9 @@ p.related {{ line-height: 145%; margin-bottom: {px(0.8)}; }}
 span.related-title {{ font-family: {SANS_FONTS}; font-size: {pt(0.98)}; font-weight: 600; }}
 span.related-date {{ font-family: {SANS_FONTS}; color: {t.muted}; font-size: {pt(0.82)}; }}
 span.related-excerpt {{ font-size: {pt(0.9)}; color: {t.muted}; }}
+p.attachment {{ font-family: {SANS_FONTS}; font-size: {pt(0.9)}; line-height: 145%;
+       margin-bottom: {px(0.5)}; }}
+span.attachment-detail {{ color: {t.muted}; font-size: {pt(0.82)}; }}
 p.message {{ font-family: {SANS_FONTS}; font-size: {pt(1.1)}; color: {t.muted}; }}
 """
 
@@ -341,9 +345,22 @@ def _related(links: tuple[RelatedLink, ...], now: datetime | None) -> str:
     return '<hr>\n<h2 class="related-heading">Related</h2>\n' + "\n".join(items)
 
 
+def _attachments(enclosures: tuple[Enclosure, ...]) -> str:
+    """A list of links, never an ``<audio>``, ``<video>`` or ``<img>``: the pane loads nothing
+    from the network, and a click hands the URL to the browser like any web link."""
+    if not enclosures:
+        return ""
+    items = [
+        f'<p class="attachment"><a href="{_text(enclosure.url)}">'
+        f"{_text(attachment_name(enclosure))}</a> "
+        f'<span class="attachment-detail">· {_text(attachment_details(enclosure))}</span></p>'
+        for enclosure in enclosures]
+    return '<hr>\n<h2 class="related-heading">Attachments</h2>\n' + "\n".join(items) + "\n"
+
+
 def article_document(article: Article, *, theme: Theme = LIGHT, base_font_pt: float = 11.0,
                      now: datetime | None = None, typeface: str = "serif") -> str:
-    """The whole page for ``article``: header, tag chips, body, related links.
+    """The whole page for ``article``: header, tag chips, body, attachments, related links.
 
     Every text field is escaped; only ``article.body_html`` (already sanitized by the archive)
     is inserted as markup, within the pane's budget (``reader.render.display``) and through
@@ -378,6 +395,7 @@ def article_document(article: Article, *, theme: Theme = LIGHT, base_font_pt: fl
         + qt_body(body.body_html)
         + notes
         + "\n</div>\n"
+        + _attachments(article.enclosures)
         + _related(article.related, now)
         + "\n</body></html>\n"
     )

@@ -20,6 +20,7 @@ from xml.parsers import expat
 import feedparser_rs
 from feedparser.mixin import _FeedParserMixin  # its looks_like_html has no public name
 
+from reader.enclosures import is_media_file
 from reader.sync.xmlguard import MAX_FEED_BYTES
 
 # The text was decoded already; feedparser-rs gets it as UTF-8, so the declaration must say so.
@@ -87,7 +88,9 @@ def _doubtful(entry: dict[str, Any]) -> bool:
     It empties links to loopback and private addresses (intranet feeds), and leaves character
     references in attribute values undecoded (``href="?a=1&amp;b=2"``, Atom's ``term``).
     """
-    hrefs = [entry["link"], *(link["href"] for link in entry["links"])]
+    hrefs = [entry["link"], *(link["href"] for link in entry["links"]),
+             *(media["url"] for media in entry["media_content"]  # pictures are not kept
+               if is_media_file(media["url"] or "", media["type"], media["medium"]))]
     terms = [tag["term"] for tag in entry["tags"]]
     return any(href == "" or "&" in (href or "") for href in hrefs) or any(
         "&" in (term or "") for term in terms)
@@ -136,6 +139,8 @@ def _entry(entry: Any) -> dict[str, Any]:
         "author": entry.author,
         "tags": [{"term": tag.term} for tag in entry.tags],
         "links": links,
+        "media_content": [{"url": media.url, "type": media.type, "filesize": media.filesize,
+                           "medium": media.medium} for media in entry.media_content or ()],
     }
 
 

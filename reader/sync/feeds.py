@@ -43,6 +43,7 @@ import chardet
 import feedparser
 
 from reader.categories import source_tags
+from reader.enclosures import clean_enclosures, clean_length, is_media_file
 from reader.errors import DocumentTooLarge, EmptyDocument, MalformedFeed, NotAFeed
 from reader.records import ArticleDraft, Enclosure
 from reader.render.budget import MAX_BODY_BYTES, cut_body
@@ -472,7 +473,7 @@ def _xml_entry(entry: dict[str, Any], context: _Context) -> ArticleDraft:
         url=_absolute(_text_value(get("link")), context.base),
         guid=_text_value(get("id")) or None,
         tags=_tags(dict.get(tag, "term") for tag in get("tags") or ()),
-        enclosures=_xml_enclosures(get("links") or (), context.base),
+        enclosures=_xml_enclosures(entry, context.base),
     )
     return _scrub_draft(draft) if context.scrub else draft
 
@@ -523,19 +524,21 @@ def _xml_author(container: dict[str, Any]) -> str | None:
     return ", ".join(names) or None
 
 
-def _xml_enclosures(links: Iterable[dict[str, Any]], base: str | None) -> tuple[Enclosure, ...]:
-    found: list[Enclosure] = []
-    for link in links:
-        if dict.get(link, "rel") != "enclosure":
-            continue
-        href = _text_value(dict.get(link, "href")).strip()
-        if href:
-            found.append(Enclosure(
-                url=_absolute(href, base) or href,
-                mime_type=_clean(dict.get(link, "type")),
-                length=_length(dict.get(link, "length")),
-            ))
-    return tuple(found)
+def _xml_enclosures(entry: dict[str, Any], base: str | None) -> tuple[Enclosure, ...]:
+    """RSS ``<enclosure>`` and Atom ``<link rel="enclosure">`` (both in feedparser's
+    ``links``), then Media RSS ``<media:content>`` files that are not pictures."""
+    found = [Enclosure(url=_text_value(dict.get(link, "href")),
+                       mime_type=_clean(dict.get(link, "type")),
+                       length=clean_length(dict.get(link, "length")))
+             for link in dict.get(entry, "links") or () if dict.get(link, "rel") == "enclosure"]
+    for media in dict.get(entry, "media_content") or ():
+        url = _text_value(dict.get(media, "url"))
+        medium = dict.get(media, "medium")
+        if url and is_media_file(url, dict.get(media, "type"),
+                                 medium if isinstance(medium, str) else None):
+            found.append(Enclosure(url=url, mime_type=_clean(dict.get(media, "type")),
+                                   length=clean_length(dict.get(media, "filesize"))))
+    return clean_enclosures(found, base)
 
 
 def _struct_utc(value: Any) -> datetime | None:
@@ -626,7 +629,8 @@ def _json_item(item: Mapping[str, Any], context: _Context) -> ArticleDraft:
         url=link,
         guid=_identifier(item.get("id")),
         tags=_tags(_as_list(item.get("tags"))),
-        enclosures=tuple(_attachments(_as_list(item.get("attachments")), context.base)),
+        enclosures=clean_enclosures(_attachments(_as_list(item.get("attachments"))),
+                                    context.base),
     )
     return _scrub_draft(draft) if context.scrub else draft
 
@@ -654,14 +658,12 @@ def _json_author(container: Mapping[str, Any]) -> str | None:
     return ", ".join(names) or None
 
 
-def _attachments(attachments: Sequence[object], base: str | None) -> Iterable[Enclosure]:
+def _attachments(attachments: Sequence[object]) -> Iterable[Enclosure]:
     for attachment in attachments:
         if isinstance(attachment, dict):
-            href = _text_value(attachment.get("url")).strip()
-            if href:
-                yield Enclosure(url=_absolute(href, base) or href,
-                                mime_type=_clean(attachment.get("mime_type")),
-                                length=_length(attachment.get("size_in_bytes")))
+            yield Enclosure(url=_text_value(attachment.get("url")),
+                            mime_type=_clean(attachment.get("mime_type")),
+                            length=clean_length(attachment.get("size_in_bytes")))
 
 
 def _iso_utc(value: object) -> datetime | None:
@@ -723,19 +725,18 @@ def _rss_json_item(item: Mapping[str, Any], context: _Context) -> ArticleDraft:
         url=_absolute(_json_text(item.get("link")), context.base),
         guid=_json_text(item.get("guid")) or None,
         tags=_tags(_json_text(category) for category in _as_list(item.get("category"))),
-        enclosures=tuple(_rss_json_enclosures(_as_list(item.get("enclosure")), context.base)),
+        enclosures=clean_enclosures(_rss_json_enclosures(_as_list(item.get("enclosure"))),
+                                    context.base),
     )
     return _scrub_draft(draft) if context.scrub else draft
 
 
-def _rss_json_enclosures(enclosures: Sequence[object], base: str | None) -> Iterable[Enclosure]:
+def _rss_json_enclosures(enclosures: Sequence[object]) -> Iterable[Enclosure]:
     for enclosure in enclosures:
         if isinstance(enclosure, dict):
-            href = _json_text(enclosure.get("url")).strip()
-            if href:
-                yield Enclosure(url=_absolute(href, base) or href,
-                                mime_type=_clean(enclosure.get("type")),
-                                length=_length(enclosure.get("length")))
+            yield Enclosure(url=_json_text(enclosure.get("url")),
+                            mime_type=_clean(enclosure.get("type")),
+                            length=clean_length(enclosure.get("length")))
 
 
 def _json_text(value: object) -> str:
@@ -906,17 +907,6 @@ def _clean(value: object) -> str | None:
     if not isinstance(value, str):
         return None
     return value.strip() or None
-
-
-def _length(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value if value >= 0 else None
-    if isinstance(value, str) and value.strip().isdigit():
-        try:
-            return int(value.strip())
-        except ValueError:  # digits int() refuses ("²"), or too many of them
-            return None
-    return None
 
 
 def _add_name(names: list[str], name: str) -> None:
