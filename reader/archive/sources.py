@@ -250,3 +250,18 @@ def record_failure(connection: Connection, source_id: int, *, now: datetime, rea
 def _text(value: str) -> str:
     """Valid text for SQLite: lone surrogates (from undecodable bytes) become "?"."""
     return value.encode("utf-8", "replace").decode("utf-8")
+
+
+def set_keep_days(connection: Connection, source_id: int, days: int | None) -> None:
+    """Keep this source's read articles ``days`` days (then sync purges them; see
+    ``retention``), or everything (None, the default). Raises NotFound for an unknown id."""
+    from reader.errors import NotFound, ReaderError
+
+    if days is not None and days < 1:
+        raise ReaderError("a source keeps its read articles at least 1 day")
+    if days is not None:
+        days = min(days, timedelta.max.days)  # more than that is "for ever" anyway
+    cursor = connection.raw.execute("UPDATE sources SET keep_days = ? WHERE id = ?",
+                                    (days, source_id))
+    if cursor.rowcount == 0:
+        raise NotFound(f"no source with id {source_id}")
