@@ -17,11 +17,14 @@ from typing import Any
 import pytest
 from drafts import make_draft
 from feedserver import FeedServer
+from hypothesis import given
+from hypothesis import strategies as st
 from test_counters import recount_mismatches
 from test_sync import png, rss, story
 
 from reader import operations
-from reader.archive import Archive
+from reader.archive import Archive, retention
+from reader.archive.timestamps import to_micros
 from reader.cli import main
 from reader.errors import NotFound, ReaderError
 
@@ -216,3 +219,14 @@ def test_purge_refuses_bad_input_in_one_line(archive_path: Path, argv: list[str]
     assert message in error and error.strip().splitlines()[-1].count(message) == 1
     with Archive.open(archive_path) as archive:
         assert archive.totals().articles == 6
+
+
+@given(count=st.integers(1, 10**30),
+       now=st.datetimes(timezones=st.just(UTC)))
+def test_any_number_of_days_gives_a_cutoff_sqlite_can_compare(count: int,
+                                                              now: datetime) -> None:
+    cutoff = retention.cutoff_key(now, retention.days(count))
+    assert -(2**63) <= cutoff < to_micros(now)
+    if count < 10**6:  # within the calendar: exactly that many days back
+        assert to_micros(now) - cutoff == count * 86_400_000_000
+    assert retention.cutoff_key(now, retention.days(count + 1)) <= cutoff

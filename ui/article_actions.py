@@ -138,7 +138,8 @@ class ArticleActions(QObject):
                 label, f"older than {days:,} day{'s' if days != 1 else ''} "))
 
         dialog = dialogs.ask_days(self._window, "Mark older as read",
-                                  f"Mark read every unread article in {label} older than:",
+                                  f"Every unread article in {label} older than this "
+                                  f"is marked read (Ctrl+Z undoes it).",
                                   self._user.mark_older_days())
         dialog.answered.connect(answered)
         return dialog
