@@ -76,7 +76,9 @@ def test_the_operation_reports_what_it_changed_and_is_quick(archive_path: Path) 
                        for n in range(12_000)])
         started = time.perf_counter()
         assert operations.mark_read_older_than(archive, 20).result == 12_000
-        assert time.perf_counter() - started < 2.0  # ~0.15 s here; at 1M see the report
+        # Generous for a shared test machine: 30,000 took 0.76 s in a 1,000,000-article
+        # archive, so 12,000 is well under a second there too.
+        assert time.perf_counter() - started < 2.0
 
 
 def test_mark_older_as_read_in_the_window_asks_remembers_and_undoes(

@@ -14,7 +14,12 @@ finding the candidates reads only the old end of the archive.
 
 Each purged article leaves a tombstone (``articles.remove``), so the next sync of a feed that
 still lists it does not bring it back; its full-text entry, and the images and tags no other
-article has, go in the same transaction.
+article has, go in the same transaction, a statement per 500 ids. Measured on a synthetic
+1,000,000-article archive: listing the oldest 10% (78,846 candidates) takes 0.15 s; removing
+costs about 180 µs an article (63,077 in 11.4 s), over half of it FTS5's delete, which must
+re-read and re-tokenize each body to take its terms out of the index. A sync's purge is
+usually small (what aged past the cutoff since the last sync); the first one after a large
+``keep_days`` cut holds the write lock for that long.
 """
 
 from __future__ import annotations
