@@ -304,6 +304,12 @@ def cmd_read(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
     """``read``/``unread``: the given articles, or with --query every article it matches."""
     read = args.command == "read"
     verb = "marked read" if read else "marked unread"
+    if getattr(args, "older_than", None) is not None:
+        count = operations.mark_read_older_than(archive, args.older_than,
+                                                args.query or "").result
+        out.write(f"{verb} {count:,} article{'s' if count != 1 else ''} older than "
+                  f"{_days(args.older_than)}\n")
+        return EXIT_OK
     if args.query is not None:
         changes = operations.mark_read_matching(archive, args.query, read)
         count = len(changes.articles)
@@ -311,6 +317,27 @@ def cmd_read(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_OK
     operations.mark_read(archive, args.article_ids, read)
     out.write(f"{verb} {', '.join(f'#{i}' for i in args.article_ids)}\n")
+    return EXIT_OK
+
+
+def _days(count: int) -> str:
+    return f"{count:,} day{'s' if count != 1 else ''}"
+
+
+def cmd_purge(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
+    """Remove (or with --dry-run count) read articles older than --older-than days that are
+    not bookmarked or tagged by hand."""
+    count = operations.purge(archive, args.source, args.older_than, args.dry_run).result
+    if args.json:
+        _print_json({"removed": count, "dry_run": args.dry_run, "source": args.source,
+                     "older_than_days": args.older_than}, out)
+        return EXIT_OK
+    where = "every source" if args.source is None else next(
+        (f"#{source.id} {source.title}" for source in archive.sources()
+         if source.id == args.source), f"#{args.source}")
+    articles = f"{count:,} article{'s' if count != 1 else ''}"
+    out.write(f"{'Would remove' if args.dry_run else 'Removed'} {articles} (read, older than "
+              f"{_days(args.older_than)}, not bookmarked or tagged by hand) from {where}\n")
     return EXIT_OK
 
 
@@ -499,6 +526,7 @@ COMMANDS: dict[str, Callable[[Archive, argparse.Namespace, TextIO], int]] = {
     "sources": cmd_sources,
     "export-opml": cmd_export_opml,
     "check": cmd_check,
+    "purge": cmd_purge,
     **cli_sources.COMMANDS,
 }
 
@@ -596,6 +624,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("article_ids", nargs="*", type=_row_id, metavar="ARTICLE_ID")
         sub.add_argument("--query", type=_text, metavar="QUERY",
                          help="every article this search matches (prints how many)")
+        if name == "read":
+            sub.add_argument("--older-than", type=_positive, metavar="DAYS",
+                             help="every unread article older than DAYS days (within --query "
+                                  "when given; prints how many)")
     saved = add("saved", "saved searches: add NAME QUERY, list, remove NAME (and saved:NAME "
                          "inside any query)")
     actions = saved.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -631,11 +663,23 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--repair", action="store_true",
                      help="rebuild the full-text index if it is damaged (one transaction) and "
                           "delete images no article shows")
+    sub = add("purge", "remove read articles older than DAYS days, except bookmarked ones "
+                       "and those tagged by hand (they will not be synced again)", json_flag)
+    sub.add_argument("--older-than", type=_positive, metavar="DAYS", required=True,
+                     help="older than this many days (by the date the list shows)")
+    sub.add_argument("--source", type=_row_id, metavar="ID",
+                     help="only articles from this source")
+    sub.add_argument("--dry-run", action="store_true",
+                     help="only say how many would be removed")
     return parser
 
 
 def _positive(value: str) -> int:
-    number = int(value)
+    """A count of at least 1 (headlines, days)."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
     if number < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return number
@@ -648,7 +692,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return EXIT_USAGE
     parser = build_parser()
     args = parser.parse_args(arguments)
-    if args.command in ("read", "unread") and (args.query is None) == (not args.article_ids):
+    if getattr(args, "older_than", None) is not None and args.command == "read":
+        if args.article_ids:
+            parser.error("read: give article ids, or --older-than DAYS (not both)")
+    elif args.command in ("read", "unread") and (args.query is None) == (not args.article_ids):
         parser.error(f"{args.command}: give article ids, or --query QUERY (not both)")
     stream = cast(TextIO, _ValidText(out or sys.stdout))
     if getattr(args, "json", False) is False:

@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reader.archive import Archive, subscription
+from reader.archive import Archive, retention, subscription
 from reader.archive.trash import Trash
 from reader.query import Query
 from reader.records import (
@@ -50,6 +50,15 @@ def mark_read_matching(archive: Archive, query: str | Query, read: bool = True, 
         else NO_CHANGES
 
 
+def mark_read_older_than(archive: Archive, days: int, query: str | Query = "", *,
+                         source_id: int | None = None) -> Outcome[int]:
+    """Mark read every unread article the search matches that is older than ``days`` days
+    (by the date the list shows); the result is how many were marked."""
+    changed = archive.mark_read_older_than(query, retention.days(days), source_id=source_id)
+    return Outcome(len(changed), Changes(articles=frozenset(changed), counts=True, sources=True)
+                   if changed else NO_CHANGES)
+
+
 def bookmark(archive: Archive, article_ids: Sequence[int], bookmarked: bool = True) -> Changes:
     changed = archive.set_bookmarked(article_ids, bookmarked)
     return Changes(articles=frozenset(changed), counts=True) if changed else NO_CHANGES
@@ -59,6 +68,18 @@ def delete(archive: Archive, article_ids: Sequence[int]) -> Changes:
     """Delete articles for good (a tombstone keeps sync and import from bringing them back)."""
     archive.delete(article_ids)
     return Changes(removed=frozenset(article_ids), counts=True, tags=True, sources=True)
+
+
+def purge(archive: Archive, source_id: int | None, days: int,
+          dry_run: bool = False) -> Outcome[int]:
+    """Remove read articles older than ``days`` days that are neither bookmarked nor tagged
+    by hand (of one source, or all), leaving tombstones; the result is how many went — or,
+    with ``dry_run``, how many would, and nothing changes."""
+    removed = archive.purge(retention.days(days), source_id=source_id, dry_run=dry_run)
+    if dry_run or not removed:
+        return Outcome(len(removed), NO_CHANGES)
+    return Outcome(len(removed), Changes(removed=frozenset(removed), counts=True, tags=True,
+                                         sources=True))
 
 
 def _tagged(article_id: int, changed: bool) -> Changes:
@@ -143,7 +164,9 @@ def save_page(archive: Archive, url: str, tags: Sequence[str] = (),
 def sync_changes(reports: Iterable[SyncReport]) -> Changes:
     """What a sync (or one source of it) changed, from its reports."""
     stored = any(report.new or report.updated for report in reports)
-    return Changes(added=stored, counts=stored, tags=stored, sources=True)
+    purged = frozenset(article_id for report in reports for article_id in report.purged)
+    return Changes(removed=purged, added=stored, counts=stored or bool(purged),
+                   tags=stored or bool(purged), sources=True)
 
 
 def sync(archive: Archive, source_ids: Sequence[int] | None = None, *,

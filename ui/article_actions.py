@@ -21,20 +21,23 @@ from reader.query import Query
 from reader.records import Changes, Headline
 from ui import dialogs
 from ui.article_view import ArticleView
+from ui.dialogs import DaysDialog
 from ui.operations import ArchiveOps
 from ui.reading import ArticleReader
-from ui.search_bar import compose
+from ui.search_bar import SearchBar, compose
 from ui.status_bar import StatusLine
 from ui.tag_filter import FilterChoice, TagFilterModel
 from ui.undo import Undo
+from ui.window_state import UserSettings
 
 
 class ArticleActions(QObject):
     def __init__(self, ops: ArchiveOps, reader: ArticleReader, view: ArticleView,
                  status: StatusLine, tags: TagFilterModel, window: QWidget,
-                 selection: Callable[[], list[Headline]]) -> None:
+                 selection: Callable[[], list[Headline]], user: UserSettings) -> None:
         super().__init__(window)
         self._selection = selection
+        self._user = user
         self.undo = Undo(status, self)
         self._ops = ops
         self._reader = reader
@@ -156,19 +159,39 @@ class ArticleActions(QObject):
         """Every article of a left-pane row read — within ``search`` when one is given (the
         list on screen: Shift+A)."""
         query, source_id = compose(choice, search or Query(None))
-        label = choice.label + (f" matching “{search_text}”" if search and search.root else "")
+        label = _label(choice, search, search_text)
+        self._ops.mark_read_matching(query, source_id, True, self._marked_read(label))
 
+    def mark_older(self, choice: FilterChoice, search: SearchBar) -> DaysDialog:
+        """Ask for a number of days, then mark read the unread articles of the list on screen
+        (the left pane's row and the search) older than that; undone like mark-all-read."""
+        query, source_id = compose(choice, search.query)
+        label = _label(choice, search.query, search.applied_text)
+
+        def answered(days: int) -> None:
+            self._user.set_mark_older_days(days)
+            self._ops.mark_read_older_than(days, query, source_id, self._marked_read(
+                label, f"older than {days:,} day{'s' if days != 1 else ''} "))
+
+        dialog = dialogs.ask_days(self._window, "Mark older as read",
+                                  f"Every unread article in {label} older than this "
+                                  f"is marked read (Ctrl+Z undoes it).",
+                                  self._user.mark_older_days())
+        dialog.answered.connect(answered)
+        return dialog
+
+    def _marked_read(self, label: str, which: str = "") -> Callable[[Changes], None]:
+        """What a mark-read of many says when done, and how Ctrl+Z takes it back."""
         def done(changes: Changes) -> None:
             changed = sorted(changes.articles)
             if not changed:
-                self._status.show_message(f"Nothing unread in {label}")
+                self._status.show_message(f"Nothing unread {which}in {label}")
                 return
-            self._status.show_message(f"Marked {len(changed):,} articles read in {label} "
-                                      "(Ctrl+Z to undo)")
+            self._status.show_message(f"Marked {len(changed):,} articles {which}read in "
+                                      f"{label} (Ctrl+Z to undo)")
             self.undo.remember(f"marking {len(changed):,} articles read",
                                lambda: self._ops.mark_read(changed, False))
-
-        self._ops.mark_read_matching(query, source_id, True, done)
+        return done
 
     def rename_tag(self, name: str) -> None:
         new = dialogs.ask_rename(self._window, name)
@@ -183,3 +206,8 @@ class ArticleActions(QObject):
         target = dialogs.ask_merge_target(self._window, name, others)
         if target is not None:
             self._ops.rename_tag(name, target)
+
+
+def _label(choice: FilterChoice, search: Query | None, search_text: str) -> str:
+    """The list on screen, as a status message names it."""
+    return choice.label + (f" matching “{search_text}”" if search and search.root else "")

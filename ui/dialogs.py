@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
+    QDialogButtonBox,
     QFileDialog,
+    QFormLayout,
     QInputDialog,
+    QLabel,
     QLineEdit,
     QMessageBox,
+    QSpinBox,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -19,6 +24,7 @@ from PySide6.QtWidgets import (
 from reader.archive.subscription import Leaving
 from reader.records import Article
 from ui.shortcuts import cheat_sheet
+from ui.window_state import MAX_MARK_OLDER_DAYS
 
 IMPORT_FILTER = ("Articles and feeds (*.txt *.text *.html *.htm *.xml *.rss *.atom *.json "
                  "*.opml);;All files (*)")
@@ -102,4 +108,46 @@ def shortcuts_dialog(parent: QWidget) -> QDialog:
     dialog.setModal(False)
     dialog.show()
     dialog.activateWindow()  # so Esc closes it, rather than clearing the window's search
+    return dialog
+
+
+class DaysDialog(QDialog):
+    """Asks for a number of days. Window-modal but not blocking (``open``, not ``exec``):
+    ``answered`` carries the days when OK (or Enter) is pressed, and nothing happens on
+    Cancel or Esc."""
+
+    answered = Signal(int)
+
+    def __init__(self, parent: QWidget, title: str, text: str, days: int) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.days = QSpinBox()
+        self.days.setRange(1, MAX_MARK_OLDER_DAYS)
+        self.days.valueChanged.connect(
+            lambda value: self.days.setSuffix(" day" if value == 1 else " days"))
+        self.days.setValue(days)
+        self.days.setSuffix(" day" if days == 1 else " days")
+        explanation = QLabel(text)
+        explanation.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Older than:", self.days)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(explanation)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.accepted.connect(lambda: self.answered.emit(self.days.value()))
+
+
+def ask_days(parent: QWidget, title: str, text: str, days: int) -> DaysDialog:
+    """Show a ``DaysDialog`` starting at ``days``, its number selected so typing replaces
+    it; connect to ``answered``. It deletes itself once closed."""
+    dialog = DaysDialog(parent, title, text, days)
+    dialog.finished.connect(dialog.deleteLater)
+    dialog.open()
+    dialog.days.setFocus()
+    dialog.days.selectAll()
     return dialog

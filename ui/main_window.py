@@ -98,7 +98,7 @@ class MainWindow(QMainWindow):
         self.adder = Adder(self.ops, self.status, self.sync, self)
         self.article_actions = ArticleActions(self.ops, self.reader, self.article_view,
                                               self.status, self.tag_model, self,
-                                              self.navigator.selected)
+                                              self.navigator.selected, self.user)
         self.counts = CountKeeper(archive, self.runner, self.tag_view, self.tag_model,
                                   self.status)
         self.saved = SavedSearchActions(self.ops, self.status, self, lambda: self._choice,
@@ -181,11 +181,12 @@ class MainWindow(QMainWindow):
             "edit_tags": self.article_actions.edit_tags, "undo": self.article_actions.undo.undo,
             "mark_all_read": lambda: self.article_actions.mark_all_read(
                 self._choice, self.search_bar.query, self.search_bar.applied_text),
+            "mark_older": lambda: self.article_actions.mark_older(self._choice, self.search_bar),
             "delete": self.delete_current, "search": self.search_bar.focus,
             "clear_search": self.clear_search, "zoom_in": self.article_view.zoom_in,
-            "zoom_out": self.article_view.zoom_out,
+            "zoom_out": self.article_view.zoom_out, "preferences": self.show_preferences,
             "shortcuts": lambda: setattr(self, "_shortcuts", dialogs.shortcuts_dialog(self)),
-            "preferences": self.show_preferences, "sources": self.show_sources,
+            "sources": self.show_sources,
             "save_search": lambda: self.saved.save(compose(self._choice,
                                                            self.search_bar.query)[0]),
         }

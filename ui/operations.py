@@ -70,6 +70,11 @@ class ArchiveOps(QObject):
         self._write(lambda: operations.mark_read_matching(self.archive, query, read,
                                                           source_id=source_id), done)
 
+    def mark_read_older_than(self, days: int, query: Query, source_id: int | None,
+                             done: Callable[[Changes], None]) -> None:
+        self._write(lambda: operations.mark_read_older_than(
+            self.archive, days, query, source_id=source_id).changes, done)
+
     def bookmark(self, article_ids: Sequence[int], bookmarked: bool,
                  done: Callable[[Changes], None] | None = None) -> None:
         ids = list(article_ids)

@@ -51,6 +51,8 @@ COMMANDS: Sequence[Command] = (
             "open the article's page in the browser (Enter in the list too)"),
     Command("mark_all_read", "&Article", "Mark &all in the list read", ("Shift+A",),
             "mark every article in the list read"),
+    Command("mark_older", "&Article", "Mark o&lder as read…", ("Shift+M",),
+            "mark the list's unread articles older than some days read (asks how many)"),
     Command("undo", "&Article", "&Undo", ("Ctrl+Z",),
             "undo the last mark-all-read, delete, unsubscribe or tag edit"),
     Command("bookmark", "&Article", "&Bookmark", ("B",), "bookmark / remove the bookmark"),
@@ -75,9 +77,9 @@ def key_label(key: str) -> str:
 #: The sheet's order: reading first, the rarer commands after.
 SHEET_ORDER = ("next", "previous", "extend_next", "extend_previous", "page_down", "page_up",
                "next_unread", "previous_unread", "open_in_browser", "bookmark", "toggle_read",
-               "edit_tags", "mark_all_read", "undo", "delete", "search", "clear_search",
-               "save_search", "sync", "sources", "zoom_in", "zoom_out", "import_files",
-               "add_source", "preferences", "shortcuts", "quit")
+               "edit_tags", "mark_all_read", "mark_older", "undo", "delete", "search",
+               "clear_search", "save_search", "sync", "sources", "zoom_in", "zoom_out",
+               "import_files", "add_source", "preferences", "shortcuts", "quit")
 
 
 def cheat_sheet() -> list[tuple[str, str]]:

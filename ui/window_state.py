@@ -20,6 +20,9 @@ from ui.tag_filter import FilterChoice
 from ui.theme import THEMES
 
 DEFAULT_SIZE = (1280, 800)
+DEFAULT_MARK_OLDER_DAYS = 7
+#: A century: the "Mark Older as Read…" dialog's largest number of days.
+MAX_MARK_OLDER_DAYS = 36_500
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +134,17 @@ class UserSettings:
 
     def set_tag_sort(self, by: str) -> None:
         self._set("tag_sort", by)
+
+    def mark_older_days(self) -> int:
+        """The days "Mark Older as Read…" last used (7 at first)."""
+        try:
+            days = int(str(self._settings.value("mark_older_days", DEFAULT_MARK_OLDER_DAYS)))
+        except ValueError:
+            return DEFAULT_MARK_OLDER_DAYS
+        return days if 1 <= days <= MAX_MARK_OLDER_DAYS else DEFAULT_MARK_OLDER_DAYS
+
+    def set_mark_older_days(self, days: int) -> None:
+        self._set("mark_older_days", days)
 
     def save_layout(self, geometry: QByteArray, splitter: QByteArray) -> None:
         self._set("geometry", geometry)

@@ -9,11 +9,12 @@ rather than deadlock, and a crash at any point leaves the last committed state.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import platformdirs
@@ -23,9 +24,11 @@ from reader.archive import (
     fts,
     health,
     images,
+    retention,
     saved,
     search,
     sources,
+    subscription,
     tags,
     trash,
     view_state,
@@ -45,7 +48,7 @@ from reader.archive.engine import (
 from reader.archive.sources import SyncTarget
 from reader.archive.watch import ChangeWatch, OwnWrites
 from reader.errors import ArchiveError, ArchiveReadOnly
-from reader.query import Query, parse_query
+from reader.query import And, FlagIs, Query, parse_query
 from reader.records import (
     ArchiveTotals,
     Article,
@@ -69,6 +72,16 @@ def default_archive_path(explicit: str | os.PathLike[str] | None = None) -> Path
     if from_env:
         return Path(from_env).expanduser()
     return platformdirs.user_data_path("broadsheet", appauthor=False) / "archive.db"
+
+
+def _unread_only(query: Query) -> Query:
+    """``query`` and ``is:unread``: the same matches for marking read, found through the
+    unread-only indexes rather than by reading every old article."""
+    unread = FlagIs("unread")
+    if query.root is None:
+        return dataclasses.replace(query, root=unread)
+    children = query.root.children if isinstance(query.root, And) else (query.root,)
+    return dataclasses.replace(query, root=And((*children, unread)))
 
 
 class Archive:
@@ -205,6 +218,17 @@ class Archive:
         with self.writing() as connection:
             return search.set_read_matching(connection, parsed, read, source_id=source_id)
 
+    def mark_read_older_than(self, query: str | Query, older_than: timedelta, *,
+                             source_id: int | None = None, now: datetime | None = None
+                             ) -> list[int]:
+        """Mark every unread match of a search older than ``older_than`` read (by the date
+        the list shows: see ``retention``), in one transaction; the ids that changed."""
+        parsed = parse_query(query) if isinstance(query, str) else query
+        before = retention.cutoff_key(now or datetime.now(UTC), older_than)
+        with self.writing() as connection:
+            return search.set_read_matching(connection, _unread_only(parsed), True,
+                                            source_id=source_id, before=before)
+
     def set_bookmarked(self, article_ids: Sequence[int], bookmarked: bool = True) -> list[int]:
         """Returns the ids whose bookmark changed."""
         with self.writing() as connection:
@@ -223,6 +247,20 @@ class Archive:
         """Undo a delete or an unsubscribe: the ids of the articles that came back."""
         with self.writing() as connection:
             return trash.restore(connection, kept)
+
+    def purge(self, older_than: timedelta, *, source_id: int | None = None,
+              dry_run: bool = False, now: datetime | None = None) -> list[int]:
+        """Remove the read, unbookmarked, not hand-tagged articles older than ``older_than``
+        (of one source, or all), each with a tombstone, in one transaction; the ids removed
+        — or, with ``dry_run``, that would be, changing nothing. See ``retention``."""
+        moment = now or datetime.now(UTC)
+        if dry_run:
+            with self.reading() as connection:
+                return retention.candidates(connection, source_id=source_id,
+                                            older_than=older_than, now=moment)
+        with self.writing() as connection:
+            return retention.purge(connection, source_id=source_id, older_than=older_than,
+                                   now=moment)
 
     # --- tags ------------------------------------------------------------------------------------
 
@@ -360,6 +398,12 @@ class Archive:
     def sources(self) -> list[SourceInfo]:
         with self.reading() as connection:
             return sources.list_sources(connection)
+
+    def set_keep_days(self, source_id: int, days: int | None) -> None:
+        """Purge this source's read articles older than ``days`` after each sync (None: keep
+        everything); raises NotFound."""
+        with self.writing() as connection:
+            subscription.configure(connection, source_id, keep_days=days)
 
     def sync_targets(self, ids: Sequence[int] | None, now: datetime, *,
                      automatic: bool = False, every: timedelta | None = None

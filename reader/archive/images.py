@@ -61,11 +61,13 @@ def link(connection: Connection, article_id: int, hashes: Iterable[str]) -> None
 
 
 def used_by(connection: Connection, article_ids: Iterable[int]) -> set[str]:
+    ordered = sorted(set(article_ids))
     result: set[str] = set()
-    for article_id in article_ids:
-        rows = connection.exec_driver_sql(
-            "SELECT sha256 FROM article_images WHERE article_id = ?", (article_id,))
-        result.update(str(row[0]) for row in rows)
+    for start in range(0, len(ordered), 500):
+        batch = ordered[start : start + 500]
+        result.update(str(row[0]) for row in connection.raw.execute(
+            f"SELECT sha256 FROM article_images WHERE article_id IN "
+            f"({','.join('?' * len(batch))})", batch))
     return result
 
 

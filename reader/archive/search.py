@@ -198,12 +198,14 @@ def matching_ids(connection: Connection, query: Query, limit: int, *,
 
 
 def set_read_matching(connection: Connection, query: Query, read: bool, *,
-                      source_id: int | None = None) -> list[int]:
+                      source_id: int | None = None, before: int | None = None) -> list[int]:
     """Mark every match of ``query`` read (or unread) in one statement; the ids that changed.
     No limit: "mark all read" means all, at any archive size (the search's own index picks
-    the rows, the UPDATE touches only those whose state differs)."""
+    the rows, the UPDATE touches only those whose state differs). ``before`` (an order key)
+    keeps to older articles: "mark read older than N days"."""
     query = saved.expand(connection, query)
-    statement, params, _expression = _matching_statement(connection, query, source_id, None)
+    statement, params, _expression = _matching_statement(connection, query, source_id, None,
+                                                         before=before)
     if statement is None:
         return []
     rows = connection.exec_driver_sql(
@@ -241,7 +243,8 @@ def _matching_rows(connection: Connection, query: Query, source_id: int | None,
 
 def _matching_statement(connection: Connection, query: Query, source_id: int | None,
                         cursor: str | None, *, after_id: int | None = None,
-                        among: Sequence[int] = ()) -> tuple[str | None, list[Any], str | None]:
+                        before: int | None = None, among: Sequence[int] = (),
+                        ) -> tuple[str | None, list[Any], str | None]:
     """The SELECT (without its LIMIT) of a search's headline rows, its parameters and its FTS5
     expression; no statement when the search can match nothing (an unknown tag)."""
     query = saved.expand(connection, query)
@@ -263,6 +266,9 @@ def _matching_statement(connection: Connection, query: Query, source_id: int | N
         known = f" OR a.id IN ({','.join('?' * len(among))})" if among else ""
         sql.terms.append(f"(a.id > ?{known})")
         sql.params.extend([after_id, *among])
+    if before is not None:
+        sql.terms.append("a.order_key < ?")
+        sql.params.append(before)
 
     if expression is not None:
         statement, params = _fts_statement(expression, sql, query.sort, cursor)

@@ -8,11 +8,10 @@ feed's articles back.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from reader.archive import fts, images, tags
+from reader.archive import articles
 from reader.archive.database import Connection
 from reader.archive.sources import (
     FEED_KIND,
@@ -163,7 +162,7 @@ def unsubscribe(connection: Connection, source_id: int, keep_articles: bool = Fa
         if keep_trash else None
     if trash is not None and not drop_source:
         trash.source_id = source_id  # the row stays; undo clears its flag
-    remove_articles(connection, going)
+    articles.remove(connection, going, tombstones=False)
     if drop_source:
         connection.exec_driver_sql("DELETE FROM sources WHERE id = ?", (source_id,))
     else:
@@ -178,17 +177,3 @@ def resubscribe(connection: Connection, source_id: int) -> bool:
     return bool(connection.exec_driver_sql(
         "UPDATE sources SET unsubscribed = 0 WHERE id = ? AND unsubscribed = 1",
         (source_id,)).rowcount)
-
-
-def remove_articles(connection: Connection, article_ids: Sequence[int]) -> None:
-    """Delete articles without tombstones (their source goes, or was left)."""
-    if not article_ids:
-        return
-    fts.unindex(connection, article_ids)
-    shown = images.used_by(connection, article_ids)
-    for start in range(0, len(article_ids), 500):
-        batch = list(article_ids[start:start + 500])
-        connection.exec_driver_sql(
-            f"DELETE FROM articles WHERE id IN ({','.join('?' * len(batch))})", tuple(batch))
-    tags.drop_empty(connection)
-    images.drop_orphans(connection, shown)

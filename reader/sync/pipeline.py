@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
-from reader.archive import Archive, articles, sources
+from reader.archive import Archive, articles, retention, sources
 from reader.archive import images as archive_images
 from reader.archive.sources import SyncTarget
 from reader.errors import DocumentError, FetchError, ReaderError, RetryLater, SourceGone
@@ -73,6 +73,8 @@ class SyncReport:
     title: str | None = None
     #: What a budget cut from the feed (its oldest entries past the cap), or None.
     note: str | None = None
+    #: Read articles past the source's ``keep_days`` that this sync removed (``retention``).
+    purged: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +238,8 @@ FEED_ACCEPT = ("application/atom+xml, application/rss+xml, application/feed+json
 
 
 def apply(archive: Archive, update: SourceUpdate, now: datetime) -> SyncReport:
-    """Write one source's changes and its validators in one transaction (the writer's job)."""
+    """Write one source's changes and its validators, and purge what its ``keep_days`` lets
+    go (``retention``), in one transaction (the writer's job)."""
     target, fetched = update.target, update.fetched
     new = updated = 0
     with archive.writing() as connection:
@@ -257,9 +260,10 @@ def apply(archive: Archive, update: SourceUpdate, now: datetime) -> SyncReport:
             last_modified=(fetched.last_modified if not fetched.not_modified
                            else target.last_modified or fetched.last_modified),
             title=update.title, site_url=update.site_url, new_url=fetched.permanent_url)
+        purged = retention.purge_expired(connection, target.id, now)
     status: SyncStatus = "not_modified" if fetched.not_modified else "ok"
     return SyncReport(target.id, fetched.permanent_url or target.url, status, new, updated,
-                      None, update.title or target.title, update.note)
+                      None, update.title or target.title, update.note, tuple(purged))
 
 
 def _without_images(entry: PreparedEntry, missing: set[str]) -> PreparedEntry:
