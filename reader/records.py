@@ -111,6 +111,8 @@ class TagCount:
     name: str
     count: int
     unread: int
+    #: A person put it on at least one article (not only a feed category or folder tag).
+    by_user: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +133,8 @@ class SourceInfo:
     unread_count: int
     last_synced: datetime | None
     last_error: str | None
+    #: The folder the sidebar shows it in: its source tag (``reader.archive.folders``).
+    folder: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

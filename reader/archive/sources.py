@@ -41,7 +41,8 @@ def local_source_id(connection: Connection) -> int:
 
 def list_sources(connection: Connection) -> list[SourceInfo]:
     rows = connection.exec_driver_sql(
-        "SELECT id, kind, url, title, article_count, unread_count, last_synced, last_error "
+        "SELECT id, kind, url, title, article_count, unread_count, last_synced, last_error, "
+        "(SELECT min(name) FROM source_tags WHERE source_id = sources.id) "
         "FROM sources ORDER BY title COLLATE NOCASE, id"
     )
     return [
@@ -49,7 +50,7 @@ def list_sources(connection: Connection) -> list[SourceInfo]:
             id=int(row[0]), kind=str(row[1]), url=row[2], title=str(row[3]),
             article_count=int(row[4]), unread_count=int(row[5]),
             last_synced=None if row[6] is None else from_micros(int(row[6])),
-            last_error=row[7],
+            last_error=row[7], folder=row[8],
         )
         for row in rows
     ]
