@@ -3,6 +3,8 @@ list on screen), read off the GUI thread; a newer request drops an older one's a
 
 from __future__ import annotations
 
+import dataclasses
+
 from PySide6.QtCore import QObject
 
 from reader.archive import Archive
@@ -53,8 +55,11 @@ class CountKeeper(QObject):
                 listed = archive.search_totals(shown, source_id=source_id)
             except ReaderError:  # the chosen saved search was just renamed or deleted
                 listed = ArchiveTotals(0, 0, 0)
-            return (archive.search_totals(search), archive.tag_counts(search),
-                    archive.source_counts(search), listed, saved)
+            hand_made = archive.hand_made_tags()
+            tags = [dataclasses.replace(tag, by_user=tag.by_user or tag.name in hand_made)
+                    for tag in archive.tag_counts(search)]
+            return (archive.search_totals(search), tags, archive.source_counts(search), listed,
+                    saved)
 
         def done(result: Counts) -> None:
             if generation != self._generation:

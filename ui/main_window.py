@@ -38,9 +38,10 @@ from ui.reading import ArticleReader
 from ui.saved_searches import SavedSearchActions
 from ui.search_bar import SearchBar, compose
 from ui.shortcuts import build_actions
+from ui.sidebar import SidebarPane
 from ui.status_bar import StatusLine
 from ui.sync_runner import SyncRunner
-from ui.tag_filter import FilterChoice, TagFilterModel, TagFilterView
+from ui.tag_filter import FilterChoice
 from ui.tasks import TaskRunner
 from ui.theme import Themes
 from ui.window_state import (
@@ -103,7 +104,7 @@ class MainWindow(QMainWindow):
         self.saved = SavedSearchActions(self.ops, self.status, self, lambda: self._choice,
                                         self._choose, lambda: self.counts.saved_queries)
         self.tag_view.saved_requested.connect(self.saved.act)
-        self.tag_view.mark_read_requested.connect(self.article_actions.mark_all_read)
+        self.sidebar.connect_actions(self.ops, self.status, self.article_actions, self)
         self.watcher = ChangeWatcher(self.ops, parent=self)
         self.ops.archive_changed.connect(self._archive_changed)
         self._build_actions()
@@ -119,12 +120,9 @@ class MainWindow(QMainWindow):
     # --- construction ---------------------------------------------------------------------------
 
     def _build_widgets(self) -> None:
-        self.tag_model = TagFilterModel(self)
-        self.tag_view = TagFilterView(self.tag_model)
+        self.sidebar = SidebarPane(self.user)
+        self.tag_model, self.tag_view = self.sidebar.model, self.sidebar.view
         self.tag_view.choice_changed.connect(self._choice_changed)
-        self.tag_view.rename_requested.connect(lambda name: self.article_actions.rename_tag(name))
-        self.tag_view.merge_requested.connect(lambda name: self.article_actions.merge_tag(name))
-        self.tag_view.sort_changed.connect(self.user.set_tag_sort)
 
         self.headline_model = HeadlineModel(self.archive, self.runner.read, self)
         self.headline_model.first_page_loaded.connect(self._first_page_loaded)
@@ -152,7 +150,7 @@ class MainWindow(QMainWindow):
         self.article_view.show_message("Select an article")
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        for pane, stretch in ((self.tag_view, 0), (middle, 1), (self.article_view, 2)):
+        for pane, stretch in ((self.sidebar, 0), (middle, 1), (self.article_view, 2)):
             self.splitter.addWidget(pane)
             self.splitter.setStretchFactor(self.splitter.count() - 1, stretch)
         self.splitter.setSizes([220, 380, 700])
@@ -198,7 +196,6 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(splitter)
         self.article_view.zoom_steps = self.user.zoom()
         self.article_view.zoom_changed.connect(self.user.set_zoom)
-        self.tag_model.set_sort("count" if self.user.tag_sort() == "count" else "name")
 
     def show_preferences(self) -> None:
         PreferencesDialog.open_for(self.user.preferences(), self.apply_preferences, self)
@@ -212,6 +209,7 @@ class MainWindow(QMainWindow):
         self.article_view.typeface = preferences.typeface
         self.reader.mark_read_on_open = preferences.mark_read_on_open
         self.headline_view.set_snippets(preferences.snippets)
+        self.tag_model.set_tag_sources(preferences.tag_sources)
         self.sync.schedule(0 if self._screenshot else preferences.sync_every_minutes)
 
     def _start(self, loaded: tuple[ArchiveView, ChangeWatch]) -> None:
