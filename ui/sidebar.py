@@ -34,6 +34,7 @@ class SidebarPane(QWidget):
         layout.setSpacing(4)
         layout.addWidget(self.box)
         layout.addWidget(self.view)
+        QWidget.setTabOrder(self.view, self.box)  # the tree first: j, k and friends work at once
         self.box.textChanged.connect(self._filtered)
         self.box.installEventFilter(self)
         self.model.set_sort("count" if user.tag_sort() == "count" else "name")
