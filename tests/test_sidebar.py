@@ -97,11 +97,11 @@ def crowded(tmp_path: Path) -> Path:
 def test_pick_tags_top_hand_made_and_kept() -> None:
     tags = [TagCount(f"t{n:03}", 200 - n, 0) for n in range(150)]
     tags.append(TagCount("mine", 1, 0, by_user=True))
-    shown = {t.name for t in pick_tags(tags, keep="t140")}
+    shown = {t.name for t in pick_tags(tags, keep={"t140"})}
     assert shown == {f"t{n:03}" for n in range(12)} | {"mine", "t140"}
     assert {t.name for t in pick_tags(tags, text="T14")} == {f"t{n:03}" for n in range(140, 150)}
     assert {t.name for t in pick_tags(tags, from_sources=False)} == {"mine"}
-    assert {t.name for t in pick_tags(tags, text="t1", from_sources=False, keep="t100")} == \
+    assert {t.name for t in pick_tags(tags, text="t1", from_sources=False, keep={"t100"})} == \
         {"t100"}
 
 
@@ -112,8 +112,8 @@ def test_pick_sources_by_title_or_folder() -> None:
     listed = [source(1, "Herald", "Local"), source(2, "Wire", None), source(3, "Ars", "Tech")]
     assert [s.id for s in pick_sources(listed, text="loc")] == [1]
     assert [s.id for s in pick_sources(listed, text="ars")] == [3]
-    assert [s.id for s in pick_sources(listed, text="zzz", keep="tech")] == [3]
-    assert [s.id for s in pick_sources(listed, text="zzz", keep=2)] == [2]
+    assert [s.id for s in pick_sources(listed, text="zzz", keep={"tech"})] == [3]
+    assert [s.id for s in pick_sources(listed, text="zzz", keep={2})] == [2]
 
 
 def test_model_tester_with_folders_and_the_all_tags_row(qapp: QApplication,
@@ -166,6 +166,16 @@ def test_the_tags_section_lists_the_most_used_and_all_tags_opens_the_rest(
     assert window.tag_view.current_choice() == FilterChoice("tag", "tag21")
     assert window.headline_model.rowCount() == 9
     assert "tag21" in tag_rows(window)
+
+    # Another tag from the dialog: one change of choice, straight there.
+    emitted: list[object] = []
+    window.tag_view.choice_changed.connect(emitted.append)
+    dialog = window.sidebar.show_all_tags()
+    QTest.keyClicks(dialog.box, "tag25")
+    with qtbot.waitSignal(window.headline_model.first_page_loaded, timeout=5000):
+        QTest.keyClick(dialog.box, Qt.Key.Key_Return)
+    assert emitted == [FilterChoice("tag", "tag25")]
+    assert window.headline_model.rowCount() == 5
 
 
 def test_typing_in_the_filter_box_narrows_tags_and_sources(make_window: object, crowded: Path,
@@ -321,7 +331,7 @@ def test_delete_a_tag_and_undo_it(make_window: object, crowded: Path, qtbot: QtB
     tag = window.tag_model.index_for(FilterChoice("tag", "mine"))
     menu = window.tag_view.build_context_menu(tag)
     next(a for a in menu.actions() if a.text() == "Delete tag…").trigger()
-    assert asked == [("mine", 1)]
+    qtbot.waitUntil(lambda: asked == [("mine", 1)], timeout=5000)
     qtbot.waitUntil(lambda: "mine" not in tag_rows(window), timeout=5000)
     assert "mine" not in window.archive.article(1).tags
     assert "Removed tag “mine” from 1 article" in window.status.text.text()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QTreeWidget,
@@ -51,8 +52,11 @@ class AllTagsDialog(QDialog):
                                       | Qt.AlignmentFlag.AlignVCenter)
             self.list.addTopLevelItem(item)
         self.list.sortItems(0, Qt.SortOrder.AscendingOrder)
-        self.list.resizeColumnToContents(1)
-        self.list.setColumnWidth(0, 260)
+        header = self.list.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.summary = QLabel()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.show_button = buttons.addButton("Show", QDialogButtonBox.ButtonRole.AcceptRole)

@@ -75,8 +75,15 @@ class SidebarActions(QObject):
         self._ops.runner.write(work, finished)
 
     def delete_tag(self, name: str) -> None:
-        """Ask once (saying how many articles carry it), delete, and offer Ctrl+Z."""
-        if not confirm_delete_tag(self._window, name, self._model.tag_count(name)):
+        """Ask once (saying how many articles carry it: the stored count, not the search's
+        share the pane may be showing), delete, and offer Ctrl+Z."""
+        archive = self._ops.archive
+        self._ops.runner.read(
+            lambda: next((t.count for t in archive.tag_counts() if t.name == name), 0),
+            lambda count: self._confirmed_delete(name, int(count)))
+
+    def _confirmed_delete(self, name: str, count: int) -> None:
+        if not confirm_delete_tag(self._window, name, count):
             return
         archive = self._ops.archive
 

@@ -10,7 +10,7 @@ changes what the list on screen shows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from reader.records import SourceInfo, TagCount
@@ -35,34 +35,33 @@ def _holds(text: str, name: str) -> bool:
 
 
 def pick_tags(tags: Sequence[TagCount], *, text: str = "", limit: int = TOP_TAGS,
-              from_sources: bool = True, keep: str | None = None) -> list[TagCount]:
+              from_sources: bool = True, keep: Collection[str] = ()) -> list[TagCount]:
     """The tags to list (any order: the model sorts them).
 
     ``from_sources=False`` lists only tags a person put on an article by hand; ``keep`` (the
     chosen tag) is listed whatever the rest of the rules say.
     """
     wanted = text.strip().casefold()
-    pool = [t for t in tags if from_sources or t.by_user or t.name == keep]
+    pool = [t for t in tags if from_sources or t.by_user or t.name in keep]
     if wanted:
-        return [t for t in pool if _holds(wanted, t.name) or t.name == keep]
+        return [t for t in pool if _holds(wanted, t.name) or t.name in keep]
     top = {t.name for t in sorted(pool, key=lambda t: (-t.count, t.name.casefold()))[:limit]}
-    return [t for t in pool if t.name in top or t.by_user or t.name == keep]
+    return [t for t in pool if t.name in top or t.by_user or t.name in keep]
 
 
 def pick_sources(sources: Sequence[SourceInfo], *, text: str = "",
-                 keep: int | str | None = None) -> list[SourceInfo]:
+                 keep: Collection[int | str] = ()) -> list[SourceInfo]:
     """The sources to list: all of them, or those whose title or folder holds ``text``.
 
-    ``keep`` is the chosen source's id, or the chosen folder's name (all its sources stay).
+    ``keep`` holds chosen sources' ids and chosen folders' names (all their sources stay).
     """
     wanted = text.strip().casefold()
     if not wanted:
         return list(sources)
+    folders = {name.casefold() for name in keep if isinstance(name, str)}
     return [s for s in sources
             if _holds(wanted, s.title) or (s.folder is not None and _holds(wanted, s.folder))
-            or s.id == keep
-            or (isinstance(keep, str) and s.folder is not None
-                and s.folder.casefold() == keep.casefold())]
+            or s.id in keep or (s.folder is not None and s.folder.casefold() in folders)]
 
 
 def folder_rows(sources: Sequence[SourceInfo]) -> list[FolderRow]:

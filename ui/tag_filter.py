@@ -292,9 +292,9 @@ class TagFilterModel(QAbstractItemModel):
         self._all_sources: list[SourceInfo] = []
         self._more = 0  # the All tags row's count, 0 while it is not shown
         self._filter = ""
-        self._limit = TOP_TAGS
         self._tag_sources = True
-        self._kept: FilterChoice | None = None
+        #: The chosen row and the one chosen before it: both stay listed (see ``keep``).
+        self._kept: tuple[FilterChoice, ...] = ()
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -338,15 +338,12 @@ class TagFilterModel(QAbstractItemModel):
             self._tag_sources = shown
             self._update()
 
-    def set_top_tags(self, limit: int) -> None:
-        if limit != self._limit:
-            self._limit = limit
-            self._update()
-
     def keep(self, choice: FilterChoice) -> None:
         """List ``choice`` whatever the rules say (the chosen row never vanishes under the
-        reader, and a tag picked from All tags gets a row to select)."""
-        self._kept = choice
+        reader, and a tag picked from All tags gets a row to select). The one chosen before
+        stays too, until the next choice: it is still the view's choice while this update
+        runs, and its row going would send the reader to All articles on the way."""
+        self._kept = (choice, *self._kept[:1]) if choice not in self._kept[:1] else self._kept
         if choice.kind in ("tag", "source", "folder") and not self.index_for(choice).isValid():
             self._update()
 
@@ -384,9 +381,6 @@ class TagFilterModel(QAbstractItemModel):
 
     def source(self, source_id: int) -> SourceInfo | None:
         return next((s for s in self._all_sources if s.id == source_id), None)
-
-    def tag_count(self, name: str) -> int:
-        return next((t.count for t in self._all_tags if t.name == name), 0)
 
     def index_for(self, choice: FilterChoice) -> QModelIndex:
         """The row for ``choice``, or an invalid index when that row is not listed."""
@@ -574,15 +568,14 @@ class TagFilterModel(QAbstractItemModel):
     def _show(self) -> None:
         """List what ``ui.sidebar_contents`` picks from the full lists."""
         kept = self._kept
-        tags = pick_tags(self._all_tags, text=self._filter, limit=self._limit,
+        tags = pick_tags(self._all_tags, text=self._filter, limit=TOP_TAGS,
                          from_sources=self._tag_sources,
-                         keep=str(kept.value) if kept is not None and kept.kind == "tag"
-                         else None)
+                         keep={str(c.value) for c in kept if c.kind == "tag"})
         more = len(self._all_tags) if len(tags) < len(self._all_tags) and \
             not self._filter.strip() else 0
         sources = pick_sources(self._all_sources, text=self._filter,
-                               keep=kept.value if kept is not None and kept.kind in
-                               ("source", "folder") else None)
+                               keep={c.value for c in kept if c.kind in ("source", "folder")
+                                     and c.value is not None})
         self._show_tags(tags, more)
         self._show_sources(sources)
 
@@ -1124,12 +1117,17 @@ class TagFilterView(QTreeView):
         self.setExpanded(index, not self.isExpanded(index))
 
     def _reveal(self, index: QModelIndex) -> None:
-        """Open the section (and folder) ``index`` is in, so a chosen row is seen."""
+        """Open the section (and folder) ``index`` is in, so a chosen row is seen — for
+        now: closed it stays in the settings, as the reader left it."""
         above = index.parent()
-        while above.isValid():
-            if not self.isExpanded(above):
-                self.setExpanded(above, True)
-            above = above.parent()
+        self._applying = True
+        try:
+            while above.isValid():
+                if not self.isExpanded(above):
+                    self.setExpanded(above, True)
+                above = above.parent()
+        finally:
+            self._applying = False
 
     def _on_clicked(self, index: QModelIndex) -> None:
         if index.data(ACTION_ROLE) == "all_tags":
