@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 from drafts import make_draft
-from PySide6.QtCore import QModelIndex, QPoint, QSettings, Qt
+from PySide6.QtCore import QModelIndex, QPoint, QSettings, Qt, QTimer
+from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 from windows import make_window, settings_path, wait_idle  # noqa: F401
 
@@ -358,3 +359,33 @@ def test_tags_from_sources_can_be_hidden(make_window: object, crowded: Path, qtb
     settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
     assert settings.value("tag_sources", type=bool) is False
     wait_idle(qtbot, window)
+
+
+# A popup menu asks the offscreen platform for things it cannot do; that is not a failure.
+@pytest.mark.qt_log_ignore("This plugin does not support raise", "does not support grabbing")
+def test_the_keyboards_context_menu_is_the_chosen_rows(make_window: object, crowded: Path,
+                                                 qtbot: QtBot,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    window: MainWindow = make_window(crowded)  # type: ignore[operator]
+    monkeypatch.setattr(sidebar_actions, "ask_folder", lambda *_args: (True, "Local"))
+    with qtbot.waitSignal(window.headline_model.first_page_loaded, timeout=5000):
+        window.tag_view.select(FilterChoice("source", 3))
+    seen: list[list[str]] = []
+
+    def pick() -> None:
+        menu = QApplication.activePopupWidget()
+        assert isinstance(menu, QMenu)
+        seen.append([a.text() for a in menu.actions() if a.text()])
+        move = next(a for a in menu.actions() if a.text() == "Move to folder…")
+        menu.setActiveAction(move)
+        QTest.keyClick(menu, Qt.Key.Key_Return)
+
+    QTimer.singleShot(100, pick)
+    # What Qt sends for the Menu key (or Shift+F10); offscreen Qt does not turn the key
+    # itself into one, so the event is sent as the platform would.
+    view = window.tag_view
+    QApplication.sendEvent(view.viewport(), QContextMenuEvent(
+        QContextMenuEvent.Reason.Keyboard, QPoint(1, 1), view.viewport().mapToGlobal(QPoint(1, 1))))
+    assert seen and seen[0][:2] == ["Mark all read", "Move to folder…"]
+    qtbot.waitUntil(lambda: source_rows(window) == ["Local", "  Gazette", "  Herald", "  Wire"],
+                    timeout=5000)
