@@ -507,6 +507,29 @@ def cmd_check(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK if all(r.ok for r in results) else EXIT_ERROR
 
 
+def _articles(count: int) -> str:
+    return f"{count:,} article{'s' if count != 1 else ''}"
+
+
+def cmd_delete_tag(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
+    outcome = operations.delete_tag(archive, args.name)
+    out.write(f"Removed tag “{args.name}” from {_articles(len(outcome.result))}\n")
+    return EXIT_OK
+
+
+def cmd_move_source(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
+    """``move-source ID FOLDER`` puts a source in a folder; ``--none`` (or "") takes it out."""
+    if args.none == bool(args.folder and args.folder.strip()):
+        _error("error: move-source: give a FOLDER, or --none (not both)")
+        return EXIT_USAGE
+    changes = operations.move_to_folder(archive, args.source_id, args.folder)
+    folder = next(s.folder for s in archive.sources() if s.id == args.source_id)
+    where = f"in folder “{folder}”" if folder else "in no folder"
+    out.write(f"Source #{args.source_id} is {'now' if changes else 'already'} {where}"
+              + (f" ({_articles(len(changes.articles))} retagged)\n" if changes else "\n"))
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[Archive, argparse.Namespace, TextIO], int]] = {
     "import": cmd_import,
     "list": cmd_list,
@@ -524,6 +547,8 @@ COMMANDS: dict[str, Callable[[Archive, argparse.Namespace, TextIO], int]] = {
     "add": cmd_add,
     "sync": cmd_sync,
     "sources": cmd_sources,
+    "delete-tag": cmd_delete_tag,
+    "move-source": cmd_move_source,
     "export-opml": cmd_export_opml,
     "check": cmd_check,
     "purge": cmd_purge,
@@ -655,6 +680,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("source_ids", nargs="*", type=_row_id, metavar="SOURCE_ID")
     add("sources", "list sources with their state and last error", json_flag)
     cli_sources.add_parsers(add, json_flag, _row_id, _text)
+    sub = add("delete-tag", "take a tag off every article and drop it (the articles stay)")
+    sub.add_argument("name", metavar="NAME", type=_text)
+    sub = add("move-source", "put a source in a folder (its source tag, put on its articles); "
+                             "--none takes it out of any folder")
+    sub.add_argument("source_id", type=_row_id, metavar="SOURCE_ID")
+    sub.add_argument("folder", nargs="?", metavar="FOLDER", type=_text)
+    sub.add_argument("--none", action="store_true", help="out of any folder")
     sub = add("export-opml", "write every feed subscription to an OPML file (- for stdout)")
     sub.add_argument("path", metavar="PATH", type=_path)
     sub = add("check", "check the archive (SQLite's integrity, foreign keys, the full-text "

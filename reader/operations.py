@@ -116,6 +116,34 @@ def rename_tag(archive: Archive, old: str, new: str) -> Changes:
                    renamed_tags=((old, stored),))
 
 
+def delete_tag(archive: Archive, name: str) -> Outcome[tuple[tuple[int, bool], ...]]:
+    """Delete a tag from every article (the articles keep everything else). The result,
+    (article id, by_user) per article, is what ``restore_tag`` needs to undo it."""
+    carried = tuple(archive.delete_tag(name))
+    return Outcome(carried, Changes(articles=frozenset(a for a, _ in carried), counts=True,
+                                    tags=True))
+
+
+def restore_tag(archive: Archive, name: str, carried: Sequence[tuple[int, bool]]) -> Changes:
+    """Undo ``delete_tag``."""
+    gained = archive.restore_tag(name, carried)
+    return Changes(articles=frozenset(gained), counts=True, tags=True) if gained \
+        else NO_CHANGES
+
+
+def move_to_folder(archive: Archive, source_id: int, folder: str | None) -> Changes:
+    """Put a source in a folder (None: out of any); its articles take the folder's tag."""
+    moved = archive.move_to_folder(source_id, folder)
+    return Changes(articles=frozenset(moved), counts=True, tags=True, sources=True) \
+        if moved else NO_CHANGES
+
+
+def rename_folder(archive: Archive, old: str, new: str | None) -> Changes:
+    """Rename a folder, or (``new`` None) remove it: its sources go to the top level."""
+    moved = archive.rename_folder(old, new)
+    return Changes(articles=frozenset(moved), counts=True, tags=True, sources=True)
+
+
 def save_search(archive: Archive, name: str, query: str) -> Outcome[SavedSearch]:
     return Outcome(archive.save_search(name, query), Changes(saved=True))
 

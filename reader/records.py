@@ -145,6 +145,8 @@ class SourceInfo:
     #: Left by the user; only the articles they chose to keep remain.
     unsubscribed: bool = False
     last_error_at: datetime | None = None
+    #: The folder the sidebar shows it in: its source tag (``reader.archive.folders``).
+    folder: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,13 +62,13 @@ def test_the_dialog_lists_sources_and_pauses_one(make_window: Make, two_feeds: P
                                                  qtbot: QtBot) -> None:
     window = make_window(two_feeds)
     dialog = open_sources(qtbot, window)
-    assert row_text(dialog, "Harbour Herald", 1) == "Not synced yet"
-    assert row_text(dialog, "Harbour Herald", 3) == "4"  # unread
-    assert row_text(dialog, "Market Weekly", 4) == "3"
+    assert row_text(dialog, "Harbour Herald", 2) == "Not synced yet"
+    assert row_text(dialog, "Harbour Herald", 4) == "4"  # unread
+    assert row_text(dialog, "Market Weekly", 5) == "3"
     choose(qtbot, dialog, "Market Weekly")
     qtbot.mouseClick(dialog.paused, Qt.MouseButton.LeftButton,  # on its box
                      pos=QPoint(8, dialog.paused.height() // 2))
-    qtbot.waitUntil(lambda: row_text(dialog, "Market Weekly", 1) == "Paused", timeout=5000)
+    qtbot.waitUntil(lambda: row_text(dialog, "Market Weekly", 2) == "Paused", timeout=5000)
     assert dialog.current() is not None and dialog.current().title == "Market Weekly"
     dialog.images.click()
     dialog.full_text.setCurrentIndex(dialog.full_text.findData("always"))
@@ -120,7 +120,7 @@ def test_unsubscribe_asks_once_then_ctrl_z_brings_it_all_back(
 
     monkeypatch.setattr(dialogs, "confirm_unsubscribe", confirm)
     qtbot.mouseClick(dialog.buttons["unsubscribe"], Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: row_text(dialog, "Harbour Herald", 1) == "Unsubscribed",
+    qtbot.waitUntil(lambda: row_text(dialog, "Harbour Herald", 2) == "Unsubscribed",
                     timeout=5000)
     assert asked == ["3 go, 1 stay"]
     assert window.archive.totals().articles == 4
@@ -128,7 +128,7 @@ def test_unsubscribe_asks_once_then_ctrl_z_brings_it_all_back(
         window.status.text.text()
     # Ctrl+Z in the dialog itself, where the reader is.
     qtbot.keyClick(dialog.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: row_text(dialog, "Harbour Herald", 1) == "Not synced yet",
+    qtbot.waitUntil(lambda: row_text(dialog, "Harbour Herald", 2) == "Not synced yet",
                     timeout=5000)
     assert window.archive.totals().articles == 7
     qtbot.waitUntil(lambda: window.headline_model.rowCount() == 7, timeout=5000)
@@ -149,3 +149,47 @@ def test_delete_then_ctrl_z_puts_the_article_back(make_window: Make, two_feeds: 
     qtbot.waitUntil(lambda: window.headline_model.rowCount() == 7, timeout=5000)
     assert window.headline_model.headline(0).id == first.id
     assert window.archive.article(first.id).read  # as it was when deleted: it had been read
+
+
+def test_retention_says_how_many_would_go_and_asks_first(
+        make_window: Make, two_feeds: Path, qtbot: QtBot,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    window = make_window(two_feeds)
+    ids = [h.id for h in window.archive.headlines(source_id=1, limit=10).rows]
+    window.archive.set_read(ids[:3])  # old (2024) and read: these may go
+    window.archive.set_bookmarked([ids[0]])  # ...but never a bookmarked one
+    dialog = open_sources(qtbot, window)
+    choose(qtbot, dialog, "Harbour Herald")
+    dialog.keep_days.setFocus()
+    dialog.keep_days.selectAll()
+    qtbot.keyClicks(dialog.keep_days, "30")
+    qtbot.waitUntil(lambda: dialog.expiring.text().startswith(
+        "2 read articles older than 30 days would go at the next sync"), timeout=5000)
+    asked: list[int] = []
+    monkeypatch.setattr(dialogs, "confirm_retention",
+                        lambda _parent, _title, days: asked.append(days) or False)
+    qtbot.keyClick(dialog.keep_days, Qt.Key.Key_Return)
+    assert asked == [30] and dialog.keep_days.value() == 0  # refused: nothing set
+    assert window.archive.sources()[0].keep_days is None
+    monkeypatch.setattr(dialogs, "confirm_retention", lambda *_args: True)
+    dialog.keep_days.selectAll()
+    qtbot.keyClicks(dialog.keep_days, "30")
+    qtbot.keyClick(dialog.keep_days, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.archive.sources()[0].keep_days == 30, timeout=5000)
+    assert window.archive.totals().articles == 7  # nothing removed before a sync
+
+
+def test_a_sources_context_menu_opens_its_settings(make_window: Make, two_feeds: Path,
+                                                   qtbot: QtBot) -> None:
+    from ui.tag_filter import FilterChoice
+
+    window = make_window(two_feeds)
+    window.tag_view.select(FilterChoice("source", 2))
+    menu = window.tag_view.build_context_menu(window.tag_view.currentIndex())
+    texts = [action.text() for action in menu.actions()]
+    assert {"Sync now", "Source settings…", "Unsubscribe…"} <= set(texts)
+    next(a for a in menu.actions() if a.text() == "Source settings…").trigger()
+    dialog = window.findChild(SourcesDialog)
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.current() is not None and dialog.current().id == 2,
+                    timeout=5000)

@@ -480,8 +480,8 @@ def test_context_menu_on_a_tag(view: TagFilterView, qtbot: QtBot) -> None:
     index = model_of(view).index_for(FilterChoice("tag", "East Africa"))
     menu = view.build_context_menu(index)
     actions = {a.text(): a for a in menu.actions() if a.text()}
-    assert list(actions) == ["Mark all read", "Rename…", "Merge into…", "Sort by name",
-                             "Sort by count"]
+    assert list(actions) == ["Mark all read", "Rename…", "Merge into…", "Delete tag…",
+                             "Sort by name", "Sort by count"]
     assert actions["Sort by name"].isChecked()
     with qtbot.waitSignal(view.mark_read_requested) as blocker:
         actions["Mark all read"].trigger()
@@ -492,6 +492,9 @@ def test_context_menu_on_a_tag(view: TagFilterView, qtbot: QtBot) -> None:
     assert blocker.args == ["East Africa"]
     with qtbot.waitSignal(view.merge_requested) as blocker:
         actions["Merge into…"].trigger()
+    assert blocker.args == ["East Africa"]
+    with qtbot.waitSignal(view.delete_tag_requested) as blocker:
+        actions["Delete tag…"].trigger()
     assert blocker.args == ["East Africa"]
 
 

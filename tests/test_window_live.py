@@ -455,3 +455,13 @@ def test_an_article_deleted_elsewhere_leaves_the_pane_and_the_list(
     idle(qtbot, window)
     with Archive.open(demo_path) as archive:  # only the deleted one had been shown and read;
         assert archive.totals().unread == 11  # nothing else was marked read on the way
+
+
+def test_the_window_opens_with_the_list_ready_for_keys(make_window: Make, demo_path: Path,
+                                                       qtbot: QtBot) -> None:
+    """Not the sidebar's filter box: there, j would be typed instead of moving on."""
+    window = make_window(demo_path)
+    assert window.focusWidget() is window.headline_view
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_J)
+    qtbot.waitUntil(lambda: window.article_view.current_article_id is not None, timeout=5000)
+    assert window.sidebar.box.text() == ""

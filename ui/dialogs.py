@@ -88,6 +88,14 @@ def confirm_unsubscribe(parent: QWidget, left: Leaving) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
+def confirm_retention(parent: QWidget, title: str, days: int) -> bool:
+    answer = QMessageBox.question(
+        parent, "Remove old articles",
+        f"From now on, after each sync, remove the read articles of “{title}” older than "
+        f"{days} days? Bookmarked, hand-tagged and unread articles always stay.")
+    return answer == QMessageBox.StandardButton.Yes
+
+
 def ask_import_paths(parent: QWidget) -> list[str]:
     paths, _filter = QFileDialog.getOpenFileNames(parent, "Import files", str(Path.home()),
                                                   IMPORT_FILTER)

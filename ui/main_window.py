@@ -38,10 +38,11 @@ from ui.reading import ArticleReader
 from ui.saved_searches import SavedSearchActions
 from ui.search_bar import SearchBar, compose
 from ui.shortcuts import build_actions
+from ui.sidebar import SidebarPane
 from ui.sources_dialog import SourcesDialog
 from ui.status_bar import StatusLine
 from ui.sync_runner import SyncRunner
-from ui.tag_filter import FilterChoice, TagFilterModel, TagFilterView
+from ui.tag_filter import FilterChoice
 from ui.tasks import TaskRunner
 from ui.theme import Themes
 from ui.window_state import (
@@ -104,7 +105,8 @@ class MainWindow(QMainWindow):
         self.saved = SavedSearchActions(self.ops, self.status, self, lambda: self._choice,
                                         self._choose, lambda: self.counts.saved_queries)
         self.tag_view.saved_requested.connect(self.saved.act)
-        self.tag_view.mark_read_requested.connect(self.article_actions.mark_all_read)
+        self.sidebar.connect_actions(self.ops, self.status, self.article_actions, self)
+        self.tag_view.source_requested.connect(self._source_requested)
         self.watcher = ChangeWatcher(self.ops, parent=self)
         self.ops.archive_changed.connect(self._archive_changed)
         self._build_actions()
@@ -114,18 +116,16 @@ class MainWindow(QMainWindow):
         self.themes = Themes(app)
         self._session_theme = theme  # --theme: this session only, never saved
         self.apply_preferences(self.user.preferences(), save=False)
+        self.headline_view.setFocus()  # j, k, Space… act at once, not in a text box
         self.runner.read(lambda: (load_archive_view(archive), archive.watch()), self._start,
                          self.status.show_error)
 
     # --- construction ---------------------------------------------------------------------------
 
     def _build_widgets(self) -> None:
-        self.tag_model = TagFilterModel(self)
-        self.tag_view = TagFilterView(self.tag_model)
+        self.sidebar = SidebarPane(self.user)
+        self.tag_model, self.tag_view = self.sidebar.model, self.sidebar.view
         self.tag_view.choice_changed.connect(self._choice_changed)
-        self.tag_view.rename_requested.connect(lambda name: self.article_actions.rename_tag(name))
-        self.tag_view.merge_requested.connect(lambda name: self.article_actions.merge_tag(name))
-        self.tag_view.sort_changed.connect(self.user.set_tag_sort)
 
         self.headline_model = HeadlineModel(self.archive, self.runner.read, self)
         self.headline_model.first_page_loaded.connect(self._first_page_loaded)
@@ -153,7 +153,7 @@ class MainWindow(QMainWindow):
         self.article_view.show_message("Select an article")
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        for pane, stretch in ((self.tag_view, 0), (middle, 1), (self.article_view, 2)):
+        for pane, stretch in ((self.sidebar, 0), (middle, 1), (self.article_view, 2)):
             self.splitter.addWidget(pane)
             self.splitter.setStretchFactor(self.splitter.count() - 1, stretch)
         self.splitter.setSizes([220, 380, 700])
@@ -200,13 +200,18 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(splitter)
         self.article_view.zoom_steps = self.user.zoom()
         self.article_view.zoom_changed.connect(self.user.set_zoom)
-        self.tag_model.set_sort("count" if self.user.tag_sort() == "count" else "name")
 
     def show_sources(self, source_id: int | None = None) -> None:
         SourcesDialog.open_for(
             self, self.ops, source_id, sync=lambda i: self.sync.start([i]),
             show=lambda i: self.tag_view.select(FilterChoice("source", i)),
-            unsubscribe=self.article_actions.unsubscribe, keys=[self.commands["undo"]])
+            unsubscribe=self.article_actions.unsubscribe, keys=[self.commands["undo"]],
+            move=self.sidebar.ask_move)
+
+    def _source_requested(self, what: str, source_id: int) -> None:
+        {"sync": lambda: self.sync.start([source_id]),
+         "unsubscribe": lambda: self.article_actions.unsubscribe(source_id),
+         "settings": lambda: self.show_sources(source_id)}[what]()
 
     def show_preferences(self) -> None:
         PreferencesDialog.open_for(self.user.preferences(), self.apply_preferences, self)
@@ -220,6 +225,7 @@ class MainWindow(QMainWindow):
         self.article_view.typeface = preferences.typeface
         self.reader.mark_read_on_open = preferences.mark_read_on_open
         self.headline_view.set_snippets(preferences.snippets)
+        self.tag_model.set_tag_sources(preferences.tag_sources)
         self.sync.schedule(0 if self._screenshot else preferences.sync_every_minutes)
 
     def _start(self, loaded: tuple[ArchiveView, ChangeWatch]) -> None:

@@ -51,6 +51,10 @@ class PreferencesDialog(QDialog):
         self.sync_every.setValue(preferences.sync_every_minutes)
         self.sync_at_start = QCheckBox("Sync when Broadsheet starts")
         self.sync_at_start.setChecked(preferences.sync_at_start)
+        self.tag_sources = QCheckBox("Tags from sources (feed categories, folders) in the "
+                                     "tag list")
+        self.tag_sources.setToolTip("Off: the left pane lists only tags you put on articles")
+        self.tag_sources.setChecked(preferences.tag_sources)
 
         form = QFormLayout()
         form.addRow("Theme:", self.theme)
@@ -59,6 +63,7 @@ class PreferencesDialog(QDialog):
         form.addRow("", self.snippets)
         form.addRow("Sync every:", self.sync_every)
         form.addRow("", self.sync_at_start)
+        form.addRow("", self.tag_sources)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)
@@ -66,7 +71,7 @@ class PreferencesDialog(QDialog):
         layout.addWidget(buttons)
         for combo in (self.theme, self.typeface):
             combo.currentIndexChanged.connect(self._edited)
-        for box in (self.mark_read, self.snippets, self.sync_at_start):
+        for box in (self.mark_read, self.snippets, self.sync_at_start, self.tag_sources):
             box.toggled.connect(self._edited)
         self.sync_every.valueChanged.connect(self._edited)
 
@@ -90,5 +95,6 @@ class PreferencesDialog(QDialog):
             typeface=str(self.typeface.currentData()),
             mark_read_on_open=self.mark_read.isChecked(), snippets=self.snippets.isChecked(),
             sync_every_minutes=self.sync_every.value(),
-            sync_at_start=self.sync_at_start.isChecked())
+            sync_at_start=self.sync_at_start.isChecked(),
+            tag_sources=self.tag_sources.isChecked())
         self.changed.emit(self._preferences)

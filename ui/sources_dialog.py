@@ -10,6 +10,7 @@ Each change is one operation; what it fails with is said in the dialog's own lin
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -47,7 +48,7 @@ from ui import dialogs
 from ui.operations import ArchiveOps
 
 _ROOT = QModelIndex()
-COLUMNS = ("Source", "State", "Last sync", "Unread", "Articles", "Last error")
+COLUMNS = ("Source", "Folder", "State", "Last sync", "Unread", "Articles", "Last error")
 FULL_TEXT = (("auto", "When the feed gives a summary"), ("always", "Always"),
              ("never", "Never"))
 
@@ -114,27 +115,21 @@ class SourcesModel(QAbstractTableModel):
         source = self.sources[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.UserRole:  # the sort key
-            return (source.title.casefold(), state_of(source),
+            return (source.title.casefold(), (source.folder or "").casefold(),
+                    state_of(source),
                     source.last_synced.timestamp() if source.last_synced else 0.0,
                     source.unread_count, source.article_count,
                     source.last_error or "")[column]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return source.last_error if column == 5 else source.url
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (3, 4):
+            return source.last_error if column == 6 else source.url
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (4, 5):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        if column == 0:
-            return source.title
-        if column == 1:
-            return state_of(source)
-        if column == 2:
-            return humanize_date(source.last_synced) if source.last_synced else "never"
-        if column == 3:
-            return f"{source.unread_count:,}"
-        if column == 4:
-            return f"{source.article_count:,}"
-        return source.last_error or ""
+        return (source.title, source.folder or "", state_of(source),
+                humanize_date(source.last_synced) if source.last_synced else "never",
+                f"{source.unread_count:,}", f"{source.article_count:,}",
+                source.last_error or "")[column]
 
 
 class SourcesDialog(QDialog):
@@ -143,12 +138,13 @@ class SourcesDialog(QDialog):
     show_source = Signal(int)
     sync_requested = Signal(int)
     unsubscribe_requested = Signal(int)
+    move_requested = Signal(int)
 
     @classmethod
     def open_for(cls, parent: QWidget, ops: ArchiveOps, source_id: int | None, *,
                  show: Callable[[int], None], sync: Callable[[int], None],
-                 unsubscribe: Callable[[int], None], keys: Sequence[QAction] = ()
-                 ) -> SourcesDialog:
+                 unsubscribe: Callable[[int], None], move: Callable[[int], None],
+                 keys: Sequence[QAction] = ()) -> SourcesDialog:
         """Show the window's one Sources dialog (made on first use), on ``source_id``;
         ``keys`` are window actions that work in it too (Ctrl+Z)."""
         dialog = parent.findChild(cls)
@@ -158,6 +154,7 @@ class SourcesDialog(QDialog):
             dialog.show_source.connect(show)
             dialog.sync_requested.connect(sync)
             dialog.unsubscribe_requested.connect(unsubscribe)
+            dialog.move_requested.connect(move)
         if source_id is not None:
             dialog.refresh(lambda: dialog.select(source_id))
         dialog.show()
@@ -191,8 +188,8 @@ class SourcesDialog(QDialog):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3, 4):
+        header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2, 3, 4, 5):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_current())
         self.table.doubleClicked.connect(lambda _index: self._emit(self.show_source))
@@ -242,8 +239,10 @@ class SourcesDialog(QDialog):
             lambda _i: self._configure(full_text=self.full_text.currentData()))
         self.every.editingFinished.connect(
             lambda: self._configure(every_minutes=self.every.value() or None))
-        self.keep_days.editingFinished.connect(
-            lambda: self._configure(keep_days=self.keep_days.value() or None))
+        self.keep_days.valueChanged.connect(self._count_expiring)
+        self.keep_days.editingFinished.connect(self._set_keep_days)
+        self.expiring = QLabel(self.details)
+        form.addRow("", self.expiring)
         buttons = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
         for name, text, run in (
@@ -251,6 +250,7 @@ class SourcesDialog(QDialog):
                 ("sync", "Sync now", lambda: self._emit(self.sync_requested)),
                 ("rename", "Rename…", self._rename),
                 ("address", "Change address…", self._change_address),
+                ("move", "Move to folder…", lambda: self._emit(self.move_requested)),
                 ("unsubscribe", "Unsubscribe…", lambda: self._emit(self.unsubscribe_requested))):
             button = QPushButton(text, self.details)
             button.setAutoDefault(False)
@@ -322,6 +322,34 @@ class SourcesDialog(QDialog):
             return
         self.error.clear()
         self._ops.configure_source(source.id, self._failed, **settings)
+
+    def _count_expiring(self, days: int) -> None:
+        """Say, before anything happens, how many articles a retention of ``days`` takes."""
+        source = self._shown
+        if self._filling or source is None or not days:
+            self.expiring.setText("")
+            return
+        archive = self._ops.archive
+
+        def count() -> int:
+            return len(archive.purge(timedelta(days=days), source_id=source.id, dry_run=True))
+
+        def said(going: int) -> None:
+            if self._shown is source and self.keep_days.value() == days:
+                self.expiring.setText(
+                    f"{going:,} read article{'s' if going != 1 else ''} older than {days} days "
+                    "would go at the next sync (never bookmarked, hand-tagged or unread ones)")
+
+        self._ops.runner.read(count, said)
+
+    def _set_keep_days(self) -> None:
+        source, days = self._shown, self.keep_days.value()
+        if self._filling or source is None or (days or None) == source.keep_days:
+            return
+        if days and not dialogs.confirm_retention(self, source.title, days):
+            self.keep_days.setValue(source.keep_days or 0)
+            return
+        self._configure(keep_days=days or None)
 
     def _rename(self) -> None:
         source = self.current()

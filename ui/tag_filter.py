@@ -1,4 +1,5 @@
-"""The left pane: a tree of filters (all, unread, bookmarked, tags, sources) with live counts."""
+"""The left pane: a tree of filters (all, unread, bookmarked, saved searches, tags, sources in
+their folders) with live counts."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from PySide6.QtCore import (
     QAbstractItemModel,
     QEvent,
     QItemSelectionModel,
+    QMimeData,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -27,6 +29,8 @@ from PySide6.QtGui import (
     QContextMenuEvent,
     QFont,
     QFontMetrics,
+    QKeyEvent,
+    QMouseEvent,
     QPainter,
     QPalette,
 )
@@ -43,8 +47,10 @@ from PySide6.QtWidgets import (
 )
 
 from reader.records import ArchiveTotals, SourceInfo, TagCount
+from ui.sidebar_contents import TOP_TAGS, FolderRow, folder_rows, pick_sources, pick_tags
 
-ChoiceKind: TypeAlias = Literal["all", "unread", "bookmarked", "saved", "tag", "source"]
+ChoiceKind: TypeAlias = Literal["all", "unread", "bookmarked", "saved", "tag", "folder",
+                                "source"]
 SortOrder: TypeAlias = Literal["name", "count"]
 
 _KINDS: frozenset[str] = frozenset(get_args(ChoiceKind))
@@ -58,13 +64,18 @@ CHOICE_ROLE = Qt.ItemDataRole.UserRole + 3
 """FilterChoice | None: what picking the row means; None on section headers."""
 ERROR_ROLE = Qt.ItemDataRole.UserRole + 4
 """str | None: a source's last sync error."""
+ACTION_ROLE = Qt.ItemDataRole.UserRole + 5
+"""str | None: "all_tags" on the row that opens the All tags dialog."""
+SOURCE_MIME = "application/x-broadsheet-source-ids"
+"""Dragged sources: their ids, comma-separated."""
 
 
 @dataclass(frozen=True, slots=True)
 class FilterChoice:
     """What the user picked in the left pane, as a value the main window can act on or persist.
 
-    ``value`` is the tag name for ``"tag"``, the source id for ``"source"`` and None otherwise.
+    ``value`` is the tag name for ``"tag"``, the folder name for ``"folder"``, the saved
+    search's name for ``"saved"``, the source id for ``"source"`` and None otherwise.
     ``label`` is only for display (the status bar) and takes no part in equality, so a choice
     restored from settings as ``FilterChoice("source", 3)`` equals the model's titled one.
     """
@@ -76,7 +87,7 @@ class FilterChoice:
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
             raise ValueError(f"unknown filter kind {self.kind!r}")
-        if self.kind in ("tag", "saved"):
+        if self.kind in ("tag", "saved", "folder"):
             if not isinstance(self.value, str) or not self.value:
                 raise ValueError(f"a {self.kind} choice needs its name")
         elif self.kind == "source":
@@ -99,6 +110,8 @@ class FilterChoice:
                 return f"Tag: {self.value}"
             case "saved":
                 return f"Saved search: {self.value}"
+            case "folder":
+                return f"Folder: {self.value}"
             case _:
                 return f"Source {self.value}"
 
@@ -106,18 +119,19 @@ class FilterChoice:
         """The search-language fragment for this choice.
 
         Tags are always quoted so a name with spaces, parentheses or a leading ``-`` reads back
-        as one tag. Sources give "": a source title need not be unique, so the caller filters
-        by ``value`` (the id) instead.
+        as one tag. A folder is its sources' source tag, so it is that tag's query: read from
+        the tag's index, as fast as a tag. Sources give "": a source title need not be unique,
+        so the caller filters by ``value`` (the id) instead.
         """
         match self.kind:
             case "unread":
                 return "is:unread"
             case "bookmarked":
                 return "is:bookmarked"
-            case "tag" | "saved":
+            case "tag" | "saved" | "folder":
                 assert isinstance(self.value, str)
                 escaped = self.value.replace("\\", "\\\\").replace('"', '\\"')
-                return f'{self.kind}:"{escaped}"'
+                return f'{"saved" if self.kind == "saved" else "tag"}:"{escaped}"'
             case _:
                 return ""
 
@@ -132,6 +146,8 @@ _TOP = 0
 _IN_TAGS = 1
 _IN_SOURCES = 2
 _IN_SAVED = 3
+_MORE = 4  # the "All tags…" row at the end of the Tags section
+_FIRST_FOLDER = 100  # a folder's children carry its id, from here up
 
 
 def _full_layout_signal(signal: SignalInstance) -> SignalInstance:
@@ -149,31 +165,36 @@ T = TypeVar("T")
 
 
 class _Section(Generic[T]):
-    """The children of one section header, kept in display order.
+    """The children of one section header (or of one folder), kept in display order.
 
     ``key`` identifies an item across updates (tag name, source id), so a re-count is a
-    dataChanged on the same row and never a remove + insert.
+    dataChanged on the same row and never a remove + insert. ``group`` sorts before the name
+    or count (folders before the sources outside any folder). ``parent_index`` finds the row
+    the children hang under, which for a folder moves as folders come and go.
     """
 
     def __init__(
         self,
-        header_row: int,
+        parent_index: Callable[[], QModelIndex],
         internal_id: int,
         key: Callable[[T], Hashable],
         name: Callable[[T], str],
         count: Callable[[T], int],
+        group: Callable[[T], int] = lambda _item: 0,
     ) -> None:
-        self.header_row = header_row
+        self.parent_index = parent_index
         self.internal_id = internal_id
         self.key = key
         self.name = name
         self.count = count
+        self.group = group
         self.items: list[T] = []
 
     def sort_key(self, order: SortOrder) -> Callable[[T], tuple[object, ...]]:
         if order == "count":
-            return lambda item: (-self.count(item), self.name(item).casefold(), self.name(item))
-        return lambda item: (self.name(item).casefold(), self.name(item))
+            return lambda item: (self.group(item), -self.count(item), self.name(item).casefold(),
+                                 self.name(item))
+        return lambda item: (self.group(item), self.name(item).casefold(), self.name(item))
 
     def row_of(self, key: Hashable) -> int:
         for row, item in enumerate(self.items):
@@ -184,6 +205,13 @@ class _Section(Generic[T]):
 
 def _source_title(source: SourceInfo) -> str:
     return source.title.strip() or source.url or f"Source {source.id}"
+
+
+_SourceRow: TypeAlias = SourceInfo | FolderRow
+
+
+def _source_key(item: _SourceRow) -> Hashable:
+    return ("f", item.name.casefold()) if isinstance(item, FolderRow) else ("s", item.id)
 
 
 def _runs(rows: Sequence[int]) -> list[tuple[int, int]]:
@@ -209,22 +237,30 @@ class _RowInfo:
     choice: FilterChoice | None
     tooltip: str | None
     error: str | None = None
+    action: str | None = None
 
 
 class TagFilterModel(QAbstractItemModel):
-    """A two-level tree: fixed filters, then a Tags and a Sources section with their children.
+    """A tree: fixed filters, then the Saved searches, Tags and Sources sections; sources in a
+    folder hang under the folder's row.
 
-    The model only holds what ``set_contents`` gave it; it never queries the archive. Updates
-    are applied in place (dataChanged / row inserts and removes / a layout change for
-    re-sorting, never a reset) because they arrive after every read or bookmark toggle, and a
-    reset would make the view lose its selection and scroll position.
+    The model only holds what ``set_contents`` gave it; it never queries the archive. Which
+    of those rows it lists follows ``ui.sidebar_contents`` (the most used tags, the filter
+    typed in the pane, the "Tags from sources" preference); the full lists stay here for the
+    All tags dialog and pickers. Updates are applied in place (dataChanged / row inserts and
+    removes / a layout change for re-sorting, never a reset) because they arrive after every
+    read or bookmark toggle, and a reset would make the view lose its selection and scroll
+    position.
 
-    ``update_started`` and ``update_finished`` bracket each ``set_contents`` so a view can tell
-    row removals made by an update apart from the user moving the selection.
+    ``update_started`` and ``update_finished`` bracket each update so a view can tell row
+    removals made by an update apart from the user moving the selection. Dropping sources
+    on a folder (or on the Sources header) changes nothing here: it asks, with
+    ``move_requested(source_id, folder or None)``.
     """
 
     update_started = Signal()
     update_finished = Signal()
+    move_requested = Signal(int, object)
 
     COUNT_ROLE = COUNT_ROLE
     UNREAD_ROLE = UNREAD_ROLE
@@ -236,33 +272,39 @@ class TagFilterModel(QAbstractItemModel):
         self._totals = ArchiveTotals(articles=0, unread=0, bookmarked=0)
         self._sort: SortOrder = "name"
         self._tags: _Section[TagCount] = _Section(
-            _ROW_TAGS,
-            _IN_TAGS,
-            key=lambda t: t.name,
-            name=lambda t: t.name,
-            count=lambda t: t.count,
-        )
-        self._sources: _Section[SourceInfo] = _Section(
-            _ROW_SOURCES,
-            _IN_SOURCES,
-            key=lambda s: s.id,
-            name=_source_title,
-            count=lambda s: s.article_count,
-        )
+            lambda: self.index(_ROW_TAGS, 0), _IN_TAGS,
+            key=lambda t: t.name, name=lambda t: t.name, count=lambda t: t.count)
+        self._sources: _Section[_SourceRow] = _Section(
+            lambda: self.index(_ROW_SOURCES, 0), _IN_SOURCES, key=_source_key,
+            name=lambda s: s.name if isinstance(s, FolderRow) else _source_title(s),
+            count=lambda s: s.count if isinstance(s, FolderRow) else s.article_count,
+            group=lambda s: 0 if isinstance(s, FolderRow) else 1)
         #: Saved searches keep their own (name) order whatever the tags are sorted by.
         self._saved: _Section[TagCount] = _Section(
-            _ROW_SAVED,
-            _IN_SAVED,
-            key=lambda t: t.name,
-            name=lambda t: t.name,
-            count=lambda t: t.count,
-        )
+            lambda: self.index(_ROW_SAVED, 0), _IN_SAVED,
+            key=lambda t: t.name, name=lambda t: t.name, count=lambda t: t.count)
+        #: Each folder's sources, by the folder's casefolded name; and that name by the
+        #: internal id its children carry.
+        self._folders: dict[str, _Section[SourceInfo]] = {}
+        self._folder_keys: dict[int, str] = {}
+        self._next_folder_id = _FIRST_FOLDER
+        self._all_tags: list[TagCount] = []
+        self._all_sources: list[SourceInfo] = []
+        self._more = 0  # the All tags row's count, 0 while it is not shown
+        self._filter = ""
+        self._tag_sources = True
+        #: The chosen row and the one chosen before it: both stay listed (see ``keep``).
+        self._kept: tuple[FilterChoice, ...] = ()
 
     # --- public API ---------------------------------------------------------------------------
 
     @property
     def sort_order(self) -> SortOrder:
         return self._sort
+
+    @property
+    def filter_text(self) -> str:
+        return self._filter
 
     def set_contents(
         self, totals: ArchiveTotals, tags: Sequence[TagCount], sources: Sequence[SourceInfo],
@@ -278,10 +320,32 @@ class TagFilterModel(QAbstractItemModel):
                 self._totals = totals
                 self.dataChanged.emit(self.index(_ROW_ALL, 0), self.index(_ROW_BOOKMARKED, 0), [])
             self._merge(self._saved, saved, order="name")
-            self._merge(self._tags, tags)
-            self._merge(self._sources, sources)
+            self._all_tags = list({t.name: t for t in tags}.values())
+            self._all_sources = list({s.id: s for s in sources}.values())
+            self._show()
         finally:
             self.update_finished.emit()
+
+    def set_filter(self, text: str) -> None:
+        """List every tag and source whose name holds ``text`` ("" for the usual rows)."""
+        if text != self._filter:
+            self._filter = text
+            self._update()
+
+    def set_tag_sources(self, shown: bool) -> None:
+        """The "Tags from sources" preference: False lists only tags made by hand."""
+        if shown != self._tag_sources:
+            self._tag_sources = shown
+            self._update()
+
+    def keep(self, choice: FilterChoice) -> None:
+        """List ``choice`` whatever the rules say (the chosen row never vanishes under the
+        reader, and a tag picked from All tags gets a row to select). The one chosen before
+        stays too, until the next choice: it is still the view's choice while this update
+        runs, and its row going would send the reader to All articles on the way."""
+        self._kept = (choice, *self._kept[:1]) if choice not in self._kept[:1] else self._kept
+        if choice.kind in ("tag", "source", "folder") and not self.index_for(choice).isValid():
+            self._update()
 
     def set_sort(self, by: SortOrder) -> None:
         """Order tags and sources by name (case-insensitive) or by count (descending, then name).
@@ -293,18 +357,33 @@ class TagFilterModel(QAbstractItemModel):
         if by == self._sort:
             return
         self._sort = by
-        self._reorder(self._tags, sorted(self._tags.items, key=self._tags.sort_key(by)))
-        self._reorder(self._sources, sorted(self._sources.items, key=self._sources.sort_key(by)))
+        self._resort(self._tags, by)
+        self._resort(self._sources, by)
+        for folder in self._folders.values():
+            self._resort(folder, by)
+
+    def _resort(self, section: _Section[T], by: SortOrder) -> None:
+        self._reorder(section, sorted(section.items, key=section.sort_key(by)))
 
     def saved_names(self) -> list[str]:
         return [saved.name for saved in self._saved.items]
 
     def tag_names(self) -> list[str]:
-        """The tags the list shows now (for pickers such as "Merge into…")."""
-        return [tag.name for tag in self._tags.items]
+        """Every tag, listed or not (for pickers such as "Merge into…")."""
+        return [tag.name for tag in self._all_tags]
+
+    def all_tags(self) -> list[TagCount]:
+        """Every tag with its counts, by name (the All tags dialog)."""
+        return sorted(self._all_tags, key=lambda t: (t.name.casefold(), t.name))
+
+    def folder_names(self) -> list[str]:
+        return sorted({s.folder for s in self._all_sources if s.folder}, key=str.casefold)
+
+    def source(self, source_id: int) -> SourceInfo | None:
+        return next((s for s in self._all_sources if s.id == source_id), None)
 
     def index_for(self, choice: FilterChoice) -> QModelIndex:
-        """The row for ``choice``, or an invalid index when that tag or source is not shown."""
+        """The row for ``choice``, or an invalid index when that row is not listed."""
         match choice.kind:
             case "all":
                 return self.index(_ROW_ALL, 0)
@@ -312,16 +391,31 @@ class TagFilterModel(QAbstractItemModel):
                 return self.index(_ROW_UNREAD, 0)
             case "bookmarked":
                 return self.index(_ROW_BOOKMARKED, 0)
+            case "folder":
+                return self._folder_index(str(choice.value).casefold())
+            case "source":
+                row = self._sources.row_of(("s", choice.value))
+                if row >= 0:
+                    return self.createIndex(row, 0, _IN_SOURCES)
+                for folder in self._folders.values():
+                    row = folder.row_of(choice.value)
+                    if row >= 0:
+                        return self.createIndex(row, 0, folder.internal_id)
+                return QModelIndex()
             case "tag":
-                section: _Section[TagCount] | _Section[SourceInfo] = self._tags
-            case "saved":
-                section = self._saved
+                section: _Section[TagCount] = self._tags
             case _:
-                section = self._sources
+                section = self._saved
         row = section.row_of(choice.value)
         if row < 0:
             return QModelIndex()
         return self.createIndex(row, 0, section.internal_id)
+
+    def all_tags_index(self) -> QModelIndex:
+        """The "All tags…" row (invalid while every tag is listed)."""
+        if not self._more:
+            return QModelIndex()
+        return self.createIndex(len(self._tags.items), 0, _MORE)
 
     # --- Qt model interface -------------------------------------------------------------------
 
@@ -335,6 +429,8 @@ class TagFilterModel(QAbstractItemModel):
                 return self.createIndex(row, 0, _TOP)
             return QModelIndex()
         section = self._section_under(parent)
+        if section is self._tags and row == len(section.items) and self._more:
+            return self.createIndex(row, 0, _MORE)
         if section is None or row >= len(section.items):
             return QModelIndex()
         return self.createIndex(row, 0, section.internal_id)
@@ -352,19 +448,23 @@ class TagFilterModel(QAbstractItemModel):
         if not child.isValid():
             return QModelIndex()
         section = child.internalId()
-        if section == _IN_TAGS:
+        if section in (_IN_TAGS, _MORE):
             return self.createIndex(_ROW_TAGS, 0, _TOP)
         if section == _IN_SOURCES:
             return self.createIndex(_ROW_SOURCES, 0, _TOP)
         if section == _IN_SAVED:
             return self.createIndex(_ROW_SAVED, 0, _TOP)
+        if section >= _FIRST_FOLDER and section in self._folder_keys:
+            return self._folder_index(self._folder_keys[section])
         return QModelIndex()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
         if not parent.isValid():
             return _TOP_LEVEL_ROWS
         section = self._section_under(parent)
-        return 0 if section is None else len(section.items)
+        if section is None:
+            return 0
+        return len(section.items) + (1 if section is self._tags and self._more else 0)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
         return 1
@@ -374,13 +474,18 @@ class TagFilterModel(QAbstractItemModel):
             return Qt.ItemFlag.NoItemFlags
         if self._is_header(index):
             # Not even enabled: QTreeView's cursor movement skips disabled rows, so Up/Down
-            # step over the headers instead of stopping on a row that selects nothing.
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+            # step over the headers instead of stopping on a row that selects nothing. The
+            # Sources header takes dropped sources: out of their folder.
+            return Qt.ItemFlag.ItemIsDropEnabled if index.row() == _ROW_SOURCES \
+                else Qt.ItemFlag.NoItemFlags
+        if index.internalId() == _MORE:
+            return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemNeverHasChildren
+        usable = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if self._folder_key_at(index) is not None:
+            return usable | Qt.ItemFlag.ItemIsDropEnabled
+        if index.internalId() == _IN_SOURCES or index.internalId() >= _FIRST_FOLDER:
+            return usable | Qt.ItemFlag.ItemNeverHasChildren | Qt.ItemFlag.ItemIsDragEnabled
+        return usable | Qt.ItemFlag.ItemNeverHasChildren
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
@@ -402,15 +507,139 @@ class TagFilterModel(QAbstractItemModel):
             return info.choice
         if role == ERROR_ROLE:
             return info.error
+        if role == ACTION_ROLE:
+            return info.action
         return None
+
+    # --- dragging sources onto folders ------------------------------------------------------
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    def mimeTypes(self) -> list[str]:
+        return [SOURCE_MIME]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        data = QMimeData()
+        ids = [choice.value for index in indexes
+               if isinstance(choice := index.data(CHOICE_ROLE), FilterChoice)
+               and choice.kind == "source"]
+        data.setData(SOURCE_MIME, ",".join(str(i) for i in ids).encode())
+        return data
+
+    def canDropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
+                        parent: QModelIndex | QPersistentModelIndex) -> bool:
+        return data.hasFormat(SOURCE_MIME) and not isinstance(self._drop_target(parent), bool)
+
+    def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
+                     parent: QModelIndex | QPersistentModelIndex) -> bool:
+        """Ask for the dropped sources to move into the folder dropped on (or out of any,
+        dropped on the Sources header); the move arrives later with the new counts."""
+        target = self._drop_target(parent)
+        if not data.hasFormat(SOURCE_MIME) or isinstance(target, bool):
+            return False
+        raw = bytes(data.data(SOURCE_MIME).data()).decode(errors="replace")
+        for part in raw.split(","):
+            found = self.source(int(part)) if part.strip().isdigit() else None
+            if found is not None and (found.folder or "").casefold() != \
+                    (target or "").casefold():
+                self.move_requested.emit(found.id, target)
+        return True
+
+    def _drop_target(self, parent: QModelIndex | QPersistentModelIndex) -> str | bool | None:
+        """The folder a drop on ``parent`` means, None for "no folder", False for no drop."""
+        if parent.isValid() and parent.internalId() == _TOP and parent.row() == _ROW_SOURCES:
+            return None
+        key = self._folder_key_at(parent)
+        if key is None:
+            return False
+        item = self._sources.items[parent.row()]
+        return item.name if isinstance(item, FolderRow) else False
 
     # --- internals ----------------------------------------------------------------------------
 
+    def _update(self) -> None:
+        self.update_started.emit()
+        try:
+            self._show()
+        finally:
+            self.update_finished.emit()
+
+    def _show(self) -> None:
+        """List what ``ui.sidebar_contents`` picks from the full lists."""
+        kept = self._kept
+        tags = pick_tags(self._all_tags, text=self._filter, limit=TOP_TAGS,
+                         from_sources=self._tag_sources,
+                         keep={str(c.value) for c in kept if c.kind == "tag"})
+        more = len(self._all_tags) if len(tags) < len(self._all_tags) and \
+            not self._filter.strip() else 0
+        sources = pick_sources(self._all_sources, text=self._filter,
+                               keep={c.value for c in kept if c.kind in ("source", "folder")
+                                     and c.value is not None})
+        self._show_tags(tags, more)
+        self._show_sources(sources)
+
+    def _show_tags(self, tags: Sequence[TagCount], more: int) -> None:
+        parent = self.index(_ROW_TAGS, 0)
+        if self._more and not more:
+            last = len(self._tags.items)
+            self.beginRemoveRows(parent, last, last)
+            self._more = 0
+            self.endRemoveRows()
+        self._merge(self._tags, tags)
+        if more and not self._more:
+            last = len(self._tags.items)
+            self.beginInsertRows(parent, last, last)
+            self._more = more
+            self.endInsertRows()
+        elif more != self._more:
+            self._more = more
+            shown = self.all_tags_index()
+            self.dataChanged.emit(shown, shown, [])
+
+    def _show_sources(self, sources: Sequence[SourceInfo]) -> None:
+        inside: dict[str, list[SourceInfo]] = {}
+        for source in sources:
+            if source.folder is not None:
+                inside.setdefault(source.folder.casefold(), []).append(source)
+        for key in inside:
+            if key not in self._folders:  # an empty section first: the row is inserted bare
+                folder_id, self._next_folder_id = self._next_folder_id, self._next_folder_id + 1
+                self._folders[key] = _Section(
+                    lambda key=key: self._folder_index(key), folder_id,  # type: ignore[misc]
+                    key=lambda s: s.id, name=_source_title, count=lambda s: s.article_count)
+                self._folder_keys[folder_id] = key
+        rows: list[_SourceRow] = [*folder_rows(sources)]
+        rows += [s for s in sources if s.folder is None]
+        self._merge(self._sources, rows)
+        for key, section in list(self._folders.items()):
+            if key in inside:
+                self._merge(section, inside[key])
+            else:  # its row is gone, and its children with it
+                del self._folders[key]
+                del self._folder_keys[section.internal_id]
+
+    def _folder_index(self, key: str) -> QModelIndex:
+        row = self._sources.row_of(("f", key))
+        return self.createIndex(row, 0, _IN_SOURCES) if row >= 0 else QModelIndex()
+
+    def _folder_key_at(self, index: QModelIndex | QPersistentModelIndex) -> str | None:
+        if not index.isValid() or index.internalId() != _IN_SOURCES:
+            return None
+        items = self._sources.items
+        item = items[index.row()] if 0 <= index.row() < len(items) else None
+        return item.name.casefold() if isinstance(item, FolderRow) else None
+
     def _section_under(
         self, parent: QModelIndex | QPersistentModelIndex
-    ) -> _Section[TagCount] | _Section[SourceInfo] | None:
-        """The section whose children live under ``parent``, if ``parent`` is a header."""
-        if not parent.isValid() or parent.internalId() != _TOP or parent.column() != 0:
+    ) -> _Section[TagCount] | _Section[_SourceRow] | _Section[SourceInfo] | None:
+        """The section whose children live under ``parent``, if ``parent`` has children."""
+        if not parent.isValid() or parent.column() != 0:
+            return None
+        key = self._folder_key_at(parent)
+        if key is not None:
+            return self._folders.get(key)
+        if parent.internalId() != _TOP:
             return None
         if parent.row() == _ROW_TAGS:
             return self._tags
@@ -430,13 +659,21 @@ class TagFilterModel(QAbstractItemModel):
             return self._top_info(row)
         if section == _IN_TAGS and 0 <= row < len(self._tags.items):
             return self._tag_info(self._tags.items[row])
+        if section == _MORE and self._more:
+            return _RowInfo(f"All tags… ({self._more:,})", None, None, None,
+                            f"All {self._more:,} tags, with a filter box", action="all_tags")
         if section == _IN_SOURCES and 0 <= row < len(self._sources.items):
-            return self._source_info(self._sources.items[row])
+            item = self._sources.items[row]
+            return self._folder_info(item) if isinstance(item, FolderRow) \
+                else self._source_info(item)
         if section == _IN_SAVED and 0 <= row < len(self._saved.items):
             saved = self._saved.items[row]
             return _RowInfo(saved.name, saved.count, saved.unread,
                             FilterChoice("saved", saved.name),
                             f"{_articles(saved.count)}, {saved.unread} unread")
+        folder = self._folders.get(self._folder_keys.get(section, ""))
+        if folder is not None and 0 <= row < len(folder.items):
+            return self._source_info(folder.items[row])
         return None
 
     def _top_info(self, row: int) -> _RowInfo | None:
@@ -485,6 +722,13 @@ class TagFilterModel(QAbstractItemModel):
         )
 
     @staticmethod
+    def _folder_info(folder: FolderRow) -> _RowInfo:
+        some = f"{folder.sources} source" + ("" if folder.sources == 1 else "s")
+        return _RowInfo(folder.name, folder.count, folder.unread,
+                        FilterChoice("folder", folder.name),
+                        f"Folder: {some}; {_articles(folder.count)}, {folder.unread} unread")
+
+    @staticmethod
     def _source_info(source: SourceInfo) -> _RowInfo:
         title = _source_title(source)
         lines = [f"{_articles(source.article_count)}, {source.unread_count} unread"]
@@ -512,7 +756,7 @@ class TagFilterModel(QAbstractItemModel):
         first three steps the survivors are in their final relative order, so each insert
         position in the final list is also a valid position in the current one.
         """
-        parent = self.index(section.header_row, 0)
+        parent = section.parent_index()
         wanted: dict[Hashable, T] = {section.key(item): item for item in new_items}
         ordered = sorted(wanted.values(), key=section.sort_key(order or self._sort))
 
@@ -545,7 +789,7 @@ class TagFilterModel(QAbstractItemModel):
         """Show ``section`` in ``target`` order (same items), moving persistent indexes along."""
         if [section.key(i) for i in target] == [section.key(i) for i in section.items]:
             return
-        parents = [QPersistentModelIndex(self.index(section.header_row, 0))]
+        parents = [QPersistentModelIndex(section.parent_index())]
         hint = QAbstractItemModel.LayoutChangeHint.VerticalSortHint
         _full_layout_signal(self.layoutAboutToBeChanged).emit(parents, hint)
         new_row = {section.key(item): row for row, item in enumerate(target)}
@@ -578,9 +822,9 @@ class TagFilterDelegate(QStyledItemDelegate):
 
     Unread counts are bold in the text colour and totals muted, so "what's new" stands out:
     ``12 / 340`` (12 unread of 340), just ``340`` muted when nothing is unread, just ``12``
-    bold when everything is. Section headers are small caps, bold and muted. Sources whose
-    last sync failed get the style's warning icon before their counts. All colours come from
-    the palette, so light and dark themes both work.
+    bold when everything is. Section headers are small caps, bold and muted; they and folders
+    show ▾ when open and ▸ when closed. Sources whose last sync failed get the style's warning
+    icon before their counts. All colours come from the palette, so light and dark themes both work.
     """
 
     _PAD = 10
@@ -634,13 +878,19 @@ class TagFilterDelegate(QStyledItemDelegate):
         painter.save()
         try:
             choice = index.data(CHOICE_ROLE)
-            if choice is None:
-                self._paint_header(painter, rect, font, muted, str(index.data() or ""))
+            action = index.data(ACTION_ROLE)
+            opens = self._disclosure(index)
+            if choice is None and action is None:
+                self._paint_header(painter, rect, font, muted, f"{opens} {index.data() or ''}")
                 return
             opt.text = ""
             style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget)
-            indent = self._CHILD_INDENT if index.parent().isValid() else 0
-            inner = rect.adjusted(self._PAD + indent, 0, -self._PAD, 0)
+            depth, above = 0, index.parent()
+            while above.isValid():
+                depth, above = depth + 1, above.parent()
+            inner = rect.adjusted(self._PAD + self._CHILD_INDENT * depth, 0, -self._PAD, 0)
+            if action is not None:
+                ink = muted
             right = inner.right()
 
             count = index.data(COUNT_ROLE)
@@ -656,7 +906,7 @@ class TagFilterDelegate(QStyledItemDelegate):
                         pieces.append((f" / {locale.toString(count)}", font, muted))
                 else:
                     pieces.append((locale.toString(count), font, muted))
-            name = str(index.data() or "")
+            name = f"{opens} {index.data() or ''}" if opens else str(index.data() or "")
             icon_size = min(16, inner.height() - 4) if index.data(ERROR_ROLE) else 0
             icon_room = icon_size + self._GAP // 2 if icon_size else 0
 
@@ -697,6 +947,15 @@ class TagFilterDelegate(QStyledItemDelegate):
         finally:
             painter.restore()
 
+    def _disclosure(self, index: QModelIndex | QPersistentModelIndex) -> str:
+        """▾ before a header or folder that is open, ▸ before a closed one, else ""."""
+        view = self.parent()
+        model = index.model()
+        if not isinstance(view, QTreeView) or model is None or \
+                model.flags(index) & Qt.ItemFlag.ItemNeverHasChildren:
+            return ""
+        return "▾" if view.isExpanded(index) else "▸"
+
     def _paint_header(
         self, painter: QPainter, rect: QRect, font: QFont, colour: QColor, text: str
     ) -> None:
@@ -722,9 +981,11 @@ class TagFilterView(QTreeView):
     indexes keep it selected); when the chosen tag or source disappears, the selection falls
     back to "All articles" and ``choice_changed`` fires once with that.
 
-    Renaming and merging are the main window's job: the context menu only emits requests.
-    Sorting is pure presentation, so the view applies it to the model itself and reports it
-    with ``sort_changed`` for the main window to remember.
+    Renaming, merging, deleting and moving are other objects' jobs: the context menu (and a
+    drop, through the model) only emits requests. Sorting and which sections or folders are
+    open are pure presentation, so the view applies them itself and reports them
+    (``sort_changed``, ``collapsed_changed``) for the settings to remember. A click on a
+    header, or on a folder's ▸, opens or closes it; so do Left and Right on a folder.
     """
 
     choice_changed = Signal(object)
@@ -735,6 +996,15 @@ class TagFilterView(QTreeView):
     #: A row's "Mark all read": its FilterChoice.
     mark_read_requested = Signal(object)
     sort_changed = Signal(str)
+    delete_tag_requested = Signal(str)
+    #: (what, folder name): "rename" or "remove".
+    folder_requested = Signal(str, str)
+    move_source_requested = Signal(int)
+    #: ("sync" | "settings" | "unsubscribe", source id), from a source's context menu.
+    source_requested = Signal(str, int)
+    all_tags_requested = Signal()
+    #: The keys (see ``collapsed_keys``) of every closed section and folder.
+    collapsed_changed = Signal(list)
 
     def __init__(self, model: TagFilterModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -756,7 +1026,19 @@ class TagFilterView(QTreeView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setMouseTracking(True)
+        self.setDragEnabled(True)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self._collapsed: set[str] = set()
+        self._folders_seen: set[str] = set()
+        self._open_all = False  # while a filter is typed: everything open, nothing remembered
+        self._applying = False
         self.expandAll()
+        self.expanded.connect(lambda index: self._opened(index, True))
+        self.collapsed.connect(lambda index: self._opened(index, False))
+        self.clicked.connect(self._on_clicked)
         self.selectionModel().currentChanged.connect(self._on_current_changed)
         model.update_started.connect(self._on_update_started)
         model.update_finished.connect(self._on_update_finished)
@@ -771,9 +1053,11 @@ class TagFilterView(QTreeView):
         to load the matching list. A tag or source that is no longer shown selects "All
         articles" instead.
         """
+        self._model.keep(choice)
         index = self._model.index_for(choice)
         if not index.isValid():
             choice, index = ALL_ARTICLES, self._model.index_for(ALL_ARTICLES)
+        self._reveal(index)
         self._move_quietly(index)
         self.scrollTo(index)
         shown = index.data(CHOICE_ROLE)
@@ -781,6 +1065,75 @@ class TagFilterView(QTreeView):
 
     def current_choice(self) -> FilterChoice:
         return self._choice
+
+    def collapsed_keys(self) -> list[str]:
+        """Closed sections ("saved", "tags", "sources") and folders ("folder:" + casefolded
+        name), sorted."""
+        return sorted(self._collapsed)
+
+    def set_collapsed(self, keys: Sequence[str]) -> None:
+        """Close these sections and folders (remembered from last time), open the rest."""
+        self._collapsed = set(keys)
+        self._apply_collapsed()
+
+    def open_all(self, on: bool) -> None:
+        """Open every section and folder while ``on`` (a filter is typed) without
+        remembering it; off again, the remembered state returns."""
+        self._open_all = on
+        self._apply_collapsed()
+
+    def _key(self, index: QModelIndex | QPersistentModelIndex) -> str | None:
+        choice = index.data(CHOICE_ROLE)
+        if isinstance(choice, FilterChoice) and choice.kind == "folder":
+            return f"folder:{str(choice.value).casefold()}"
+        if choice is None and index.data(ACTION_ROLE) is None and not index.parent().isValid():
+            return {_ROW_SAVED: "saved", _ROW_TAGS: "tags", _ROW_SOURCES: "sources"}.get(
+                index.row())
+        return None
+
+    def _openable(self) -> list[QModelIndex]:
+        sources = self._model.index(_ROW_SOURCES, 0)
+        folders = [self._model.index(row, 0, sources)
+                   for row in range(self._model.rowCount(sources))]
+        return [self._model.index(row, 0) for row in (_ROW_SAVED, _ROW_TAGS, _ROW_SOURCES)] + \
+            [index for index in folders if self._key(index) is not None]
+
+    def _apply_collapsed(self) -> None:
+        self._applying = True
+        try:
+            for index in self._openable():
+                self.setExpanded(index, self._open_all or self._key(index) not in self._collapsed)
+        finally:
+            self._applying = False
+
+    def _opened(self, index: QModelIndex, is_open: bool) -> None:
+        key = self._key(index)
+        if self._applying or self._open_all or key is None:
+            return
+        before = set(self._collapsed)
+        (self._collapsed.discard if is_open else self._collapsed.add)(key)
+        if self._collapsed != before:
+            self.collapsed_changed.emit(self.collapsed_keys())
+
+    def _toggle(self, index: QModelIndex) -> None:
+        self.setExpanded(index, not self.isExpanded(index))
+
+    def _reveal(self, index: QModelIndex) -> None:
+        """Open the section (and folder) ``index`` is in, so a chosen row is seen — for
+        now: closed it stays in the settings, as the reader left it."""
+        above = index.parent()
+        self._applying = True
+        try:
+            while above.isValid():
+                if not self.isExpanded(above):
+                    self.setExpanded(above, True)
+                above = above.parent()
+        finally:
+            self._applying = False
+
+    def _on_clicked(self, index: QModelIndex) -> None:
+        if index.data(ACTION_ROLE) == "all_tags":
+            self.all_tags_requested.emit()
 
     def build_context_menu(self, index: QModelIndex | QPersistentModelIndex) -> QMenu:
         """The context menu for ``index`` (may be invalid: empty space); the caller owns it."""
@@ -801,6 +1154,24 @@ class TagFilterView(QTreeView):
 
             menu.addAction("Rename…").triggered.connect(request_rename)
             menu.addAction("Merge into…").triggered.connect(request_merge)
+            menu.addAction("Delete tag…").triggered.connect(
+                lambda _checked=False: self.delete_tag_requested.emit(name))
+            menu.addSeparator()
+        if isinstance(choice, FilterChoice) and choice.kind == "folder":
+            folder = str(choice.value)
+            for what, text in (("rename", "Rename folder…"), ("remove", "Remove folder")):
+                menu.addAction(text).triggered.connect(
+                    lambda _checked=False, what=what: self.folder_requested.emit(what, folder))
+            menu.addSeparator()
+        if isinstance(choice, FilterChoice) and choice.kind == "source":
+            source_id = int(choice.value or 0)
+            menu.addAction("Move to folder…").triggered.connect(
+                lambda _checked=False: self.move_source_requested.emit(source_id))
+            for what, text in (("sync", "Sync now"), ("settings", "Source settings…"),
+                               ("unsubscribe", "Unsubscribe…")):
+                menu.addAction(text).triggered.connect(
+                    lambda _checked=False, what=what: self.source_requested.emit(what,
+                                                                                 source_id))
             menu.addSeparator()
         if isinstance(choice, FilterChoice) and choice.kind == "saved":
             saved = str(choice.value)
@@ -828,9 +1199,42 @@ class TagFilterView(QTreeView):
     # --- Qt overrides -------------------------------------------------------------------------
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
-        menu = self.build_context_menu(self.indexAt(event.pos()))
+        index = self.indexAt(event.pos()) if event.reason() == QContextMenuEvent.Reason.Mouse \
+            else self.currentIndex()  # the menu key: the chosen row's menu
+        menu = self.build_context_menu(index)
         menu.exec(event.globalPos())
         menu.deleteLater()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        index = self.indexAt(event.position().toPoint())
+        if event.button() == Qt.MouseButton.LeftButton and self._key(index) is not None:
+            depth = 1 if index.parent().isValid() else 0
+            glyph = TagFilterDelegate._PAD + TagFilterDelegate._CHILD_INDENT * depth + 16
+            if depth == 0 or event.position().x() <= glyph:  # a header, or a folder's ▸
+                self._toggle(index)
+                event.accept()
+                return
+        super().mousePressEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        index = self.indexAt(event.position().toPoint())
+        if self._key(index) is not None and index.parent().isValid():
+            self._toggle(index)  # a folder
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        index = self.currentIndex()
+        key = event.key()
+        if index.data(ACTION_ROLE) == "all_tags" and key in (
+                Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.all_tags_requested.emit()
+            return
+        if self._key(index) is not None and key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            self.setExpanded(index, key == Qt.Key.Key_Right)
+            return
+        super().keyPressEvent(event)
 
     def selectionCommand(
         self, index: QModelIndex | QPersistentModelIndex, event: QEvent | None = None
@@ -879,6 +1283,7 @@ class TagFilterView(QTreeView):
 
     def _emit(self, choice: FilterChoice) -> None:
         self._choice = choice
+        self._model.keep(choice)
         self.choice_changed.emit(choice)
 
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
@@ -897,6 +1302,7 @@ class TagFilterView(QTreeView):
     def _on_update_finished(self) -> None:
         self._quiet = False
         anchor, self._anchor = self._anchor, None
+        self._open_new_folders()
         index = self._model.index_for(self._choice)
         if index.isValid():
             if index != self.currentIndex():
@@ -910,6 +1316,19 @@ class TagFilterView(QTreeView):
         self._move_quietly(index, scroll=False)
         self._keep_place(anchor)
         self._emit(ALL_ARTICLES)
+
+    def _open_new_folders(self) -> None:
+        """A folder that just appeared opens, unless it was closed last time."""
+        folders = {key: index for index in self._openable()
+                   if (key := self._key(index) or "").startswith("folder:")}
+        self._applying = True
+        try:
+            for key, index in folders.items():
+                if key not in self._folders_seen:
+                    self.setExpanded(index, self._open_all or key not in self._collapsed)
+        finally:
+            self._applying = False
+        self._folders_seen = set(folders)
 
     def _top_row(self) -> tuple[FilterChoice | int, int, int] | None:
         """What is at the top of the viewport (a choice, or a header's row), how far down it

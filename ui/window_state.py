@@ -73,6 +73,8 @@ class Preferences:
     #: 0: only when asked (r).
     sync_every_minutes: int = 30
     sync_at_start: bool = False
+    #: The left pane's Tags lists feed categories and folder tags too, not only hand-made ones.
+    tag_sources: bool = True
 
 
 def _one_of(value: str, allowed: tuple[str, ...], default: str) -> str:
@@ -122,7 +124,8 @@ class UserSettings:
                                          type=bool)),
             snippets=bool(value("snippets", default.snippets, type=bool)),
             sync_every_minutes=min(max(every, 0), MAX_SYNC_MINUTES),
-            sync_at_start=bool(value("sync_at_start", default.sync_at_start, type=bool)))
+            sync_at_start=bool(value("sync_at_start", default.sync_at_start, type=bool)),
+            tag_sources=bool(value("tag_sources", default.tag_sources, type=bool)))
 
     def save_preferences(self, preferences: Preferences) -> None:
         for key, value in dataclasses.asdict(preferences).items():
@@ -145,6 +148,18 @@ class UserSettings:
 
     def set_mark_older_days(self, days: int) -> None:
         self._set("mark_older_days", days)
+
+    def collapsed_sections(self) -> list[str]:
+        """The left pane's closed sections and folders (``TagFilterView.collapsed``)."""
+        value = self._settings.value("collapsed_sections", "")
+        try:
+            keys = json.loads(str(value or "[]"))
+        except ValueError:
+            return []
+        return [key for key in keys if isinstance(key, str)] if isinstance(keys, list) else []
+
+    def set_collapsed_sections(self, keys: list[str]) -> None:
+        self._set("collapsed_sections", json.dumps(keys))
 
     def save_layout(self, geometry: QByteArray, splitter: QByteArray) -> None:
         self._set("geometry", geometry)

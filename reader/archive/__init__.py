@@ -21,6 +21,7 @@ import platformdirs
 
 from reader.archive import (
     articles,
+    folders,
     fts,
     health,
     images,
@@ -358,6 +359,35 @@ class Archive:
         """
         with self.writing() as connection:
             return tags.rename(connection, old, new)
+
+    def delete_tag(self, name: str) -> list[tuple[int, bool]]:
+        """Take a tag off every article and drop it (raises TagNotFound); returns (article
+        id, by_user) for each article that carried it, which ``restore_tag`` puts back."""
+        with self.writing() as connection:
+            carried = tags.carriers(connection, name)
+            tags.delete(connection, name)
+            return carried
+
+    def restore_tag(self, name: str, carried: Sequence[tuple[int, bool]]) -> list[int]:
+        """Undo ``delete_tag``: the tag back on those articles, by_user marks and all."""
+        with self.writing() as connection:
+            return tags.restore(connection, name, carried)
+
+    def hand_made_tags(self) -> set[str]:
+        """The tags a person put on some article by hand."""
+        return {tag.name for tag in self.tag_counts() if tag.by_user}
+
+    # --- folders --------------------------------------------------------------------------------
+
+    def move_to_folder(self, source_id: int, folder: str | None) -> list[int]:
+        """Put a source in a folder (None: in none); returns its articles if it moved."""
+        with self.writing() as connection:
+            return folders.move(connection, source_id, folder)
+
+    def rename_folder(self, old: str, new: str | None) -> list[int]:
+        """Move a folder's sources to ``new`` (None: out of any folder; raises NotFound)."""
+        with self.writing() as connection:
+            return folders.rename(connection, old, new)
 
     # --- saved searches -------------------------------------------------------------------------
 

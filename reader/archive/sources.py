@@ -41,7 +41,8 @@ def local_source_id(connection: Connection) -> int:
 
 _SOURCE_COLUMNS = ("id, kind, url, title, article_count, unread_count, last_synced, "
                    "last_error, paused, full_text, keep_images, every_minutes, keep_days, "
-                   "failures, unsubscribed, last_error_at")
+                   "failures, unsubscribed, last_error_at, "
+                   "(SELECT min(name) FROM source_tags WHERE source_id = sources.id)")
 
 
 def _source_info(row: Sequence[object]) -> SourceInfo:
@@ -55,7 +56,8 @@ def _source_info(row: Sequence[object]) -> SourceInfo:
         paused=bool(row[8]), full_text=str(row[9]), keep_images=bool(row[10]),
         every_minutes=None if row[11] is None else int(str(row[11])),
         keep_days=None if row[12] is None else int(str(row[12])),
-        failures=int(str(row[13])), unsubscribed=bool(row[14]), last_error_at=moment(row[15]))
+        failures=int(str(row[13])), unsubscribed=bool(row[14]), last_error_at=moment(row[15]),
+        folder=None if row[16] is None else str(row[16]))
 
 
 def list_sources(connection: Connection) -> list[SourceInfo]:

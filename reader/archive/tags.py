@@ -190,3 +190,50 @@ def counts_among(connection: Connection, article_ids: Sequence[int]) -> list[Tag
     return [TagCount(name, count, unread, bool(mine))
             for name, (count, unread, mine)
             in sorted(totals.items(), key=lambda kv: kv[0].casefold())]
+
+
+def carriers(connection: Connection, name: str) -> list[tuple[int, bool]]:
+    """(article id, by_user) for every article carrying the tag: what undoing its deletion
+    puts back, hand-made marks and all."""
+    return [(int(article_id), bool(by_user)) for article_id, by_user in connection.exec_driver_sql(
+        "SELECT x.article_id, x.by_user FROM article_tags x JOIN tags t ON t.id = x.tag_id "
+        "WHERE t.name = ? ORDER BY x.article_id", (valid_text(name),))]
+
+
+def delete(connection: Connection, name: str) -> list[int]:
+    """Take a tag off every article and drop it; the articles keep everything else.
+
+    Returns the articles that carried it. Tag names are in the full-text index, so those are
+    re-indexed (as ``rename`` does).
+    """
+    from reader.errors import TagNotFound
+
+    tag_id = connection.exec_driver_sql(
+        "SELECT id FROM tags WHERE name = ?", (valid_text(name),)).scalar()
+    if tag_id is None:
+        raise TagNotFound(name)
+    affected = [int(row[0]) for row in connection.exec_driver_sql(
+        "SELECT article_id FROM article_tags WHERE tag_id = ?", (tag_id,))]
+    fts.unindex(connection, affected)
+    connection.exec_driver_sql("DELETE FROM article_tags WHERE tag_id = ?", (tag_id,))
+    connection.exec_driver_sql("DELETE FROM tags WHERE id = ?", (tag_id,))
+    fts.index(connection, affected)
+    return affected
+
+
+def restore(connection: Connection, name: str,
+            carried: Sequence[tuple[int, bool]]) -> list[int]:
+    """Put a tag back on these articles with their by_user marks (undoing ``delete``);
+    articles deleted since are skipped. Returns the articles that gained it."""
+    tag_id = tag_ids(connection, clean_tag_names([name]))[0]
+    ids = [article_id for article_id, _by_user in carried]
+    fts.unindex(connection, ids)
+    gained = [article_id for article_id, by_user in carried
+              if connection.exec_driver_sql(
+                  "INSERT OR IGNORE INTO article_tags "
+                  "(article_id, tag_id, order_key, read, by_user) "
+                  "SELECT id, ?, order_key, read, ? FROM articles WHERE id = ?",
+                  (tag_id, int(by_user), article_id)).rowcount]
+    fts.index(connection, ids)
+    drop_empty(connection)
+    return gained
