@@ -100,7 +100,7 @@ def source_json(source: SourceInfo) -> dict[str, Any]:
             "paused": source.paused, "full_text": source.full_text,
             "images": source.keep_images, "every_minutes": source.every_minutes,
             "keep_days": source.keep_days, "failures": source.failures,
-            "unsubscribed": source.unsubscribed}
+            "unsubscribed": source.unsubscribed, "folder": source.folder}
 
 
 class _ValidText(io.TextIOBase):
@@ -459,8 +459,9 @@ def cmd_sources(archive: Archive, args: argparse.Namespace, out: TextIO) -> int:
             state = "unsubscribed (holds the articles you kept)"
         elif source.paused:
             state = f"paused; {state}"
+        folder = f"  in {source.folder}" if source.folder else ""
         out.write(f"#{source.id:<4} {source.kind:<8} {_clip(source.title, 36):<36} "
-                  f"{source.article_count:>6} articles  {state}\n")
+                  f"{source.article_count:>6} articles  {state}{folder}\n")
         if source.url:
             out.write(f"      {source.url}\n")
     return EXIT_OK

@@ -167,3 +167,11 @@ def test_cli_move_source(archive_path: Path, capsys: pytest.CaptureFixture[str])
     assert run(archive_path, "move-source", "77", "X")[0] == 1
     assert capsys.readouterr().err.strip().splitlines()[-1] == \
         "broadsheet: error: no source with id 77"
+
+
+def test_cli_delete_tag_with_a_blank_name_says_so(archive_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    Archive.open(archive_path).close()
+    assert run(archive_path, "delete-tag", "   ")[0] == 1
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "broadsheet: error: a tag name cannot be empty"]

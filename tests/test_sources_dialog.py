@@ -126,8 +126,9 @@ def test_unsubscribe_asks_once_then_ctrl_z_brings_it_all_back(
     assert window.archive.totals().articles == 4
     assert "Unsubscribed from Harbour Herald: 3 articles removed, 1 kept" in \
         window.status.text.text()
-    # Ctrl+Z in the dialog itself, where the reader is.
-    qtbot.keyClick(dialog.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    # Ctrl+Z in the dialog itself, where the reader is — its filter box too.
+    dialog.filter.setFocus()
+    qtbot.keyClick(dialog.filter, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: row_text(dialog, "Harbour Herald", 2) == "Not synced yet",
                     timeout=5000)
     assert window.archive.totals().articles == 7

@@ -209,10 +209,13 @@ def test_a_saved_search_joins_the_left_pane_with_its_counts(
     with qtbot.waitSignal(window.headline_model.first_page_loaded, timeout=5000):
         window.search_bar.set_text("ferry")
     matches = window.headline_model.rowCount()
+    header = window.tag_model.index(3, 0)  # "Saved searches": not shown over nothing
+    assert window.tag_view.isRowHidden(header.row(), header.parent())
     monkeypatch.setattr(dialogs, "ask_text", lambda *_args: "Ferries")
     qtbot.keyClick(window.headline_view, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     chosen = FilterChoice("saved", "Ferries")
     qtbot.waitUntil(lambda: window.tag_view.current_choice() == chosen, timeout=5000)
+    assert not window.tag_view.isRowHidden(header.row(), header.parent())
     idle(qtbot, window)
     assert window.search_bar.text() == ""  # the query lives in the saved search now
     assert window.headline_model.rowCount() == matches

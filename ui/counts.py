@@ -67,6 +67,7 @@ class CountKeeper(QObject):
                 tags = [*tags, TagCount(str(choice.value), 0, 0)]
             self.saved_queries = {entry.name: entry.query for entry, _count in saved}
             self._model.set_contents(totals, tags, sources, [count for _entry, count in saved])
+            self._view.show_saved_section(bool(saved))
             restore, self.restore = self.restore, None
             if restore is not None and restore.kind != "all":
                 self._view.select(restore)

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
     QItemSelectionModel,
     QModelIndex,
     QObject,
@@ -23,7 +24,7 @@ from PySide6.QtCore import (
     Signal,
     SignalInstance,
 )
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -178,6 +179,7 @@ class SourcesDialog(QDialog):
         self.filter.setPlaceholderText("Filter sources")
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter.installEventFilter(self)
         self.table = QTableView(self)
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
@@ -204,6 +206,16 @@ class SourcesDialog(QDialog):
         layout.addWidget(self.error)
         ops.archive_changed.connect(self._on_changed)
         self.refresh()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Ctrl+Z in the filter box undoes the last unsubscribe (the window's Undo), not the
+        typing: a few letters typed again cost nothing, a lost feed a great deal."""
+        if watched is self.filter and isinstance(event, QKeyEvent) \
+                and event.type() == QEvent.Type.ShortcutOverride \
+                and event.matches(QKeySequence.StandardKey.Undo):
+            event.ignore()
+            return True
+        return super().eventFilter(watched, event)
 
     # --- the selected source's settings and actions ----------------------------------------
 

@@ -1063,6 +1063,11 @@ class TagFilterView(QTreeView):
         shown = index.data(CHOICE_ROLE)
         self._emit(shown if isinstance(shown, FilterChoice) else choice)
 
+    def show_saved_section(self, shown: bool) -> None:
+        """No "Saved searches" header over nothing: it appears with the first one (Ctrl+S)."""
+        if self.isRowHidden(_ROW_SAVED, QModelIndex()) == shown:
+            self.setRowHidden(_ROW_SAVED, QModelIndex(), not shown)
+
     def current_choice(self) -> FilterChoice:
         return self._choice
 

@@ -206,8 +206,10 @@ def delete(connection: Connection, name: str) -> list[int]:
     Returns the articles that carried it. Tag names are in the full-text index, so those are
     re-indexed (as ``rename`` does).
     """
-    from reader.errors import TagNotFound
+    from reader.errors import ReaderError, TagNotFound
 
+    if not name.strip():
+        raise ReaderError("a tag name cannot be empty")
     tag_id = connection.exec_driver_sql(
         "SELECT id FROM tags WHERE name = ?", (valid_text(name),)).scalar()
     if tag_id is None:
