@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 from reader import operations
 from reader.archive import Archive
-from reader.archive.subscription import LONGEST_INTERVAL_MINUTES
+from reader.archive.subscription import LONGEST_INTERVAL_MINUTES, LONGEST_KEEP_DAYS
 from reader.errors import ReaderError
 from reader.records import SourceInfo
 
@@ -83,25 +83,18 @@ def cmd_set_source(archive: Archive, args: argparse.Namespace, out: TextIO) -> i
     return 0
 
 
-def _minutes(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of minutes: {value!r}") from None
-    if not 0 <= number <= LONGEST_INTERVAL_MINUTES:
-        raise argparse.ArgumentTypeError(
-            f"must be 1 to {LONGEST_INTERVAL_MINUTES} minutes (0: the app's interval)")
-    return number
+def _count_of(unit: str, longest: int, zero: str) -> Callable[[str], int]:
+    """An argument type: a whole number of ``unit`` from 0 (meaning ``zero``) to ``longest``."""
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number of {unit}: {value!r}") from None
+        if not 0 <= number <= longest:
+            raise argparse.ArgumentTypeError(f"must be 1 to {longest} {unit} (0: {zero})")
+        return number
 
-
-def _days(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of days: {value!r}") from None
-    if not 0 <= number <= 3650:
-        raise argparse.ArgumentTypeError("must be 1 to 3650 days (0: keep everything)")
-    return number
+    return parse
 
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser], json_flag: argparse.ArgumentParser,
@@ -124,10 +117,12 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser], json_flag: argparse
     pause = sub.add_mutually_exclusive_group()
     pause.add_argument("--pause", action="store_true", help="stop syncing it for now")
     pause.add_argument("--resume", action="store_true", help="sync it again")
-    sub.add_argument("--every", type=_minutes, metavar="MINUTES",
+    sub.add_argument("--every", type=_count_of("minutes", LONGEST_INTERVAL_MINUTES,
+                                               "the app's interval"), metavar="MINUTES",
                      help="sync it this often when the window syncs on its own (0: the app's "
                           "interval)")
-    sub.add_argument("--keep-days", type=_days, metavar="DAYS",
+    sub.add_argument("--keep-days", type=_count_of("days", LONGEST_KEEP_DAYS, "keep everything"),
+                     metavar="DAYS",
                      help="remove its read articles older than DAYS (never bookmarked, "
                           "hand-tagged or unread ones; 0: keep everything, the default)")
 

@@ -49,15 +49,19 @@ class ArchiveOps(QObject):
 
         self.runner.write(work, finished)
 
-    def long(self, work: Callable[[], Outcome[T]], done: Callable[[T], None] | None = None,
-             failed: Callable[[BaseException], None] | None = None) -> None:
-        """An import, a subscription or a sync: minutes long, on its own worker."""
+    def _finished(self, done: Callable[[T], None] | None) -> Callable[[Outcome[T]], None]:
+        """What to do with an ``Outcome``: broadcast its changes, hand its result on."""
         def finished(outcome: Outcome[T]) -> None:
             self.broadcast(outcome.changes)
             if done is not None:
                 done(outcome.result)
 
-        self.runner.long(work, finished, failed)
+        return finished
+
+    def long(self, work: Callable[[], Outcome[T]], done: Callable[[T], None] | None = None,
+             failed: Callable[[BaseException], None] | None = None) -> None:
+        """An import, a subscription or a sync: minutes long, on its own worker."""
+        self.runner.long(work, self._finished(done), failed)
 
     # --- one method per user action ---------------------------------------------------------
 
@@ -83,12 +87,7 @@ class ArchiveOps(QObject):
     def _write_outcome(self, work: Callable[[], Outcome[T]], done: Callable[[T], None] | None,
                        failed: Callable[[BaseException], None] | None = None) -> None:
         """A quick write whose result the caller wants too (``Outcome``)."""
-        def finished(outcome: Outcome[T]) -> None:
-            self.broadcast(outcome.changes)
-            if done is not None:
-                done(outcome.result)
-
-        self.runner.write(work, finished, failed)
+        self.runner.write(work, self._finished(done), failed)
 
     def delete(self, article_ids: Sequence[int],
                done: Callable[[Trash | None], None] | None = None) -> None:
