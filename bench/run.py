@@ -212,19 +212,44 @@ def _generate(start: int, stop: int) -> list[Any]:
     return list(_GENERATOR_CORPUS.drafts(start, stop))
 
 
+#: Articles per source in the bulk-filled archive: a million is 100 sources of 10,000, the
+#: size of source whose "Mark all read" the issue times.
+SOURCE_ARTICLES = 10_000
+
+
+def bulk_sources(archive: Archive, articles: int) -> list[int]:
+    """Subscribe (without fetching) the feeds the bulk fill stores into; their ids in order."""
+    count = max(1, -(-articles // SOURCE_ARTICLES))
+    subscribe_outlines(archive, [OutlineFeed(f"https://bench.example/bulk/{n}.xml",
+                                             f"Bulk feed {n}", None, ())
+                                 for n in range(count)])
+    return [source.id for source in archive.sources()
+            if source.url and source.url.startswith("https://bench.example/bulk/")]
+
+
+def _batch_end(start: int, articles: int, batch: int) -> int:
+    """Where the batch from ``start`` ends: at ``batch`` drafts, the end, or its source's end."""
+    source_end = (start // SOURCE_ARTICLES + 1) * SOURCE_ARTICLES
+    return min(articles, start + batch, source_end)
+
+
 def bulk_fill(corpus: Corpus, articles: int, path: Path, batch: int) -> dict[str, Any]:
     """Fill the archive with ``Archive.store`` in batches; only the store calls are timed.
 
-    The drafts are generated in a process of their own, a few batches ahead: generating
-    them on the storing thread (about 0.5 ms an article) made the full run take 40 minutes.
+    Article ``n`` goes to source ``n // SOURCE_ARTICLES``. The drafts are generated in a
+    process of their own, a few batches ahead: generating them on the storing thread (about
+    0.5 ms an article) made the full run take 40 minutes.
     """
     batches: list[tuple[int, int, float]] = []  # (start, count, seconds)
-    starts = list(range(0, articles, batch))
+    batch = max(1, min(batch, SOURCE_ARTICLES))
+    starts = [start for first in range(0, articles, SOURCE_ARTICLES)
+              for start in range(first, min(articles, first + SOURCE_ARTICLES), batch)]
     ahead = 4
     context = multiprocessing.get_context("spawn")
     with Archive.open(path) as archive, context.Pool(
             1, initializer=_start_generator, initargs=(corpus.seed,)) as generator:
-        pending = [generator.apply_async(_generate, (start, min(articles, start + batch)))
+        source_ids = bulk_sources(archive, articles)
+        pending = [generator.apply_async(_generate, (start, _batch_end(start, articles, batch)))
                    for start in starts[:ahead]]
         total_started = time.perf_counter()
         last_log = time.monotonic()
@@ -233,9 +258,9 @@ def bulk_fill(corpus: Corpus, articles: int, path: Path, batch: int) -> dict[str
             if number + ahead < len(starts):
                 following = starts[number + ahead]
                 pending.append(generator.apply_async(
-                    _generate, (following, min(articles, following + batch))))
+                    _generate, (following, _batch_end(following, articles, batch))))
             started = time.perf_counter()
-            archive.store(drafts)
+            archive.store(drafts, source_id=source_ids[start // SOURCE_ARTICLES])
             batches.append((start, len(drafts), time.perf_counter() - started))
             if time.monotonic() - last_log > 15:
                 last_log = time.monotonic()

@@ -192,6 +192,20 @@ def matching_ids(connection: Connection, query: Query, limit: int, *,
     return [int(row[0]) for row in _matching_rows(connection, query, source_id, None, limit)[0]]
 
 
+def count_matching(connection: Connection, query: Query, limit: int, *,
+                   source_id: int | None = None) -> tuple[int, int, int]:
+    """(matches, unread, bookmarked) among the first ``limit`` matches in headline order, in
+    one statement: SQLite sums the rows the search's index yields, so nothing is carried into
+    Python but three numbers."""
+    statement, params, _expression = _matching_statement(connection, query, source_id, None)
+    if statement is None:
+        return 0, 0, 0
+    row = connection.exec_driver_sql(
+        f"SELECT count(*), coalesce(sum(read = 0), 0), coalesce(sum(bookmarked), 0) "
+        f"FROM ({statement} LIMIT ?)", (*params, limit)).one()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
 def set_read_matching(connection: Connection, query: Query, read: bool, *,
                       source_id: int | None = None) -> list[int]:
     """Mark every match of ``query`` read (or unread) in one statement; the ids that changed.
