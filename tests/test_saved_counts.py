@@ -3,6 +3,7 @@ always what the archive holds now."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -116,6 +117,9 @@ def test_the_sidebar_row_follows_pressing_m_on_a_matching_article(
         matches = archive.search_totals("ferry")
     assert matches.articles > 0 and matches.unread == matches.articles
     window = make_window(demo_path)
+    # Opening an article leaves it unread (Preferences), so only the key press marks one.
+    window.apply_preferences(replace(window.user.preferences(), mark_read_on_open=False),
+                             save=False)
     unread_row = FilterChoice("saved", "Unread ferries")
     all_row = FilterChoice("saved", "Ferries")
 
@@ -129,10 +133,14 @@ def test_the_sidebar_row_follows_pressing_m_on_a_matching_article(
         window.search_bar.set_text("ferry")
     qtbot.waitUntil(lambda: not window.runner.busy, timeout=5000)
     window.headline_view.setFocus()
-    window.headline_view.setCurrentIndex(window.headline_model.index(0))
+    window.navigator.select_row(0, by_reader=True)
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=5000)
+    first = window.headline_model.headline(0)
+    assert first is not None and not first.read
     qtbot.keyClick(window.headline_view, Qt.Key.Key_M)
     qtbot.waitUntil(lambda: shown(all_row) == (matches.articles, matches.unread - 1),
                     timeout=5000)
+    assert window.archive.article(first.id).read
     assert shown(unread_row) == (matches.unread - 1, matches.unread - 1)
     qtbot.keyClick(window.headline_view, Qt.Key.Key_M)  # and back
     qtbot.waitUntil(lambda: shown(all_row) == (matches.articles, matches.unread),
