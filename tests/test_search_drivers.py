@@ -11,7 +11,7 @@ from reader.archive import Archive, search
 QUERIES = (
     "ferry tag:rare", "tag:rare -ferry", "tag:rare ferry is:unread", "ferry is:bookmarked",
     'tag:rare (ferry OR "number 7")', "tag:common tag:rare ferry", "tag:rare ferry sort:oldest",
-    "tag:gone ferry",
+    "tag:gone ferry", "tag:common is:bookmarked ferry",
 )
 
 

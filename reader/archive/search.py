@@ -268,9 +268,11 @@ def _matching_statement(connection: Connection, query: Query, source_id: int | N
         # words, rather than read every match of a common word to find the few among them
         # (tag:rare quillwort: 450 ms through the FTS index at a million articles, 2 ms so).
         expression, rest = None, top
-    tag = None if expression is not None else (
-        narrow[1] if narrow is not None and narrow[1] is not None
-        else next((node for node in rest if isinstance(node, TagIs)), None))
+    tag: TagIs | None = None  # the tag whose rows drive the search, if one does
+    if narrow is not None:
+        tag = narrow[1]  # None for the bookmarks: their own index drives
+    elif expression is None:
+        tag = next((node for node in rest if isinstance(node, TagIs)), None)
     tag_id = None if tag is None else tag_id_named(connection, tag.name)
     if tag is not None and tag_id is None:
         return None, [], expression
