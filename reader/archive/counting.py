@@ -59,8 +59,6 @@ class SavedCountCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: OrderedDict[tuple[int, Query], SavedCounts] = OrderedDict()
-        #: How many times the saved searches were counted rather than read from here.
-        self.misses = 0
 
     def counts(self, connection: Connection, query: Query,
                count: Callable[[Query], ArchiveTotals]) -> SavedCounts:
@@ -84,7 +82,6 @@ class SavedCountCache:
             counted.append((entry, TagCount(entry.name, found_totals.articles,
                                             found_totals.unread)))
         with self._lock:
-            self.misses += 1
             for stale in [old for old in self._entries if old[0] < key[0]]:
                 del self._entries[stale]
             self._entries[key] = counted
