@@ -29,7 +29,10 @@ clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
 # The benchmark (bench/): a quick 20,000-article run, and the full 1,000,000-article one.
-# Both install newsboat (apt) when they can, for the side-by-side ingest figure.
+# Both install newsboat (apt) when they can, for the side-by-side ingest figure, and time the
+# issue's actions too (bench/actions.py: mark all read of a source, saved-search counts, the
+# list with and without snippets); `python -m bench.actions ARCHIVE` repeats those alone on an
+# archive a run kept with --work.
 .PHONY: bench-quick bench bench-hostile
 bench-quick: setup
 	bash scripts/install_newsboat.sh

@@ -20,6 +20,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+from bench.actions import run_actions
 from bench.data import (
     IMAGE_COUNT,
     ITEMS_PER_FEED,
@@ -212,19 +213,44 @@ def _generate(start: int, stop: int) -> list[Any]:
     return list(_GENERATOR_CORPUS.drafts(start, stop))
 
 
+#: Articles per source in the bulk-filled archive: a million is 100 sources of 10,000, the
+#: size of source whose "Mark all read" the issue times.
+SOURCE_ARTICLES = 10_000
+
+
+def bulk_sources(archive: Archive, articles: int) -> list[int]:
+    """Subscribe (without fetching) the feeds the bulk fill stores into; their ids in order."""
+    count = max(1, -(-articles // SOURCE_ARTICLES))
+    subscribe_outlines(archive, [OutlineFeed(f"https://bench.example/bulk/{n}.xml",
+                                             f"Bulk feed {n}", None, ())
+                                 for n in range(count)])
+    return [source.id for source in archive.sources()
+            if source.url and source.url.startswith("https://bench.example/bulk/")]
+
+
+def _batch_end(start: int, articles: int, batch: int) -> int:
+    """Where the batch from ``start`` ends: at ``batch`` drafts, the end, or its source's end."""
+    source_end = (start // SOURCE_ARTICLES + 1) * SOURCE_ARTICLES
+    return min(articles, start + batch, source_end)
+
+
 def bulk_fill(corpus: Corpus, articles: int, path: Path, batch: int) -> dict[str, Any]:
     """Fill the archive with ``Archive.store`` in batches; only the store calls are timed.
 
-    The drafts are generated in a process of their own, a few batches ahead: generating
-    them on the storing thread (about 0.5 ms an article) made the full run take 40 minutes.
+    Article ``n`` goes to source ``n // SOURCE_ARTICLES``. The drafts are generated in a
+    process of their own, a few batches ahead: generating them on the storing thread (about
+    0.5 ms an article) made the full run take 40 minutes.
     """
     batches: list[tuple[int, int, float]] = []  # (start, count, seconds)
-    starts = list(range(0, articles, batch))
+    batch = max(1, min(batch, SOURCE_ARTICLES))
+    starts = [start for first in range(0, articles, SOURCE_ARTICLES)
+              for start in range(first, min(articles, first + SOURCE_ARTICLES), batch)]
     ahead = 4
     context = multiprocessing.get_context("spawn")
     with Archive.open(path) as archive, context.Pool(
             1, initializer=_start_generator, initargs=(corpus.seed,)) as generator:
-        pending = [generator.apply_async(_generate, (start, min(articles, start + batch)))
+        source_ids = bulk_sources(archive, articles)
+        pending = [generator.apply_async(_generate, (start, _batch_end(start, articles, batch)))
                    for start in starts[:ahead]]
         total_started = time.perf_counter()
         last_log = time.monotonic()
@@ -233,9 +259,9 @@ def bulk_fill(corpus: Corpus, articles: int, path: Path, batch: int) -> dict[str
             if number + ahead < len(starts):
                 following = starts[number + ahead]
                 pending.append(generator.apply_async(
-                    _generate, (following, min(articles, following + batch))))
+                    _generate, (following, _batch_end(following, articles, batch))))
             started = time.perf_counter()
-            archive.store(drafts)
+            archive.store(drafts, source_id=source_ids[start // SOURCE_ARTICLES])
             batches.append((start, len(drafts), time.perf_counter() - started))
             if time.monotonic() - last_log > 15:
                 last_log = time.monotonic()
@@ -289,11 +315,20 @@ def first_paint(archive: Path, work: Path, runs: int) -> tuple[float | None, lis
     return (round(statistics.median(values), 1) if values else None), values
 
 
-def window_memory(archive: Path, work: Path, scroll_rows: int, open_articles: int
-                  ) -> dict[str, Any]:
+#: The window-memory runs: (key prefix, extra arguments). The first, the Preferences default
+#: (snippets on, no search), gives the headline ``peak_rss_mb``; the others are its peers.
+WINDOW_RUNS = (
+    ("", ()),
+    ("no_snippets_", ("--no-snippets",)),
+    ("search_snippets_", ("--search", "quillwort")),
+)
+
+
+def window_memory(archive: Path, work: Path, scroll_rows: int, open_articles: int,
+                  extra: tuple[str, ...] = ()) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-m", "bench.window_memory", str(archive), str(work / "memory.ini"),
-         "--scroll-rows", str(scroll_rows), "--open-articles", str(open_articles)],
+         "--scroll-rows", str(scroll_rows), "--open-articles", str(open_articles), *extra],
         capture_output=True, text=True, timeout=600, env=_window_env(), cwd=ROOT)
     figures = dict(re.findall(r"^(\w+) ([0-9.]+)$", done.stdout, re.MULTILINE))
     if "peak_rss_mb" not in figures:
@@ -303,6 +338,7 @@ def window_memory(archive: Path, work: Path, scroll_rows: int, open_articles: in
         "ru_maxrss_mb": float(figures["ru_maxrss_mb"]) if "ru_maxrss_mb" in figures else None,
         "memory_rows_scrolled": int(float(figures.get("rows", 0))),
         "memory_articles_opened": int(float(figures.get("opened", 0))),
+        "memory_scroll_s": float(figures["scroll_s"]) if "scroll_s" in figures else None,
     }
 
 
@@ -366,7 +402,6 @@ def table(result: dict[str, Any]) -> str:
     raw = result["raw_sqlite_items_per_s"]
     boat = result["newsboat_items_per_s"]
     paint = result["first_paint_ms"]
-    rss = result["peak_rss_mb"]
     rows: list[tuple[str, str, str, bool | None]] = [
         ("ingest via sync (items/s)", _fmt(ingest), "≥ newsboat",
          None if boat is None else ingest >= boat),
@@ -386,13 +421,49 @@ def table(result: dict[str, Any]) -> str:
          "all 304", result["resync_all_not_modified"]),
         ("bytes per article", _fmt(result["bytes_per_article"]), "", None),
         ("first paint (ms)", _fmt(paint), "≤ 300", None if paint is None else paint <= 300),
-        ("peak RSS (MB)", _fmt(rss), "≤ 200", None if rss is None else rss <= 200),
     ]
     lines.append(f"| {'figure':<30} | {'value':>12} | {'target':>10} |        |")
     lines.append(f"|{'-' * 32}|{'-' * 13}:|{'-' * 11}:|--------|")
+    rows += _action_rows(result)
     for name, value, goal, ok in rows:
         lines.append(f"| {name:<30} | {value:>12} | {goal:>10} | {_verdict(ok):<6} |")
     return "\n".join(lines)
+
+
+def _action_rows(result: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
+    """The issue's figures (bench/actions.py, and the window's runs with and without
+    snippets), each after the peer it is read against."""
+    actions = result["actions"]
+    marking = actions["mark_all_read"]
+    counts = actions["saved_counts"]
+    within = actions["saved_counts_in_search"]
+    read_ms, undo_ms = marking["mark_all_read"]["median_ms"], marking["undo"]["median_ms"]
+    after = counts["after_write"]["median_ms"]
+    searched = within["after_write"]["median_ms"]
+
+    def rss(key: str) -> str:
+        return _fmt(result.get(key))
+
+    snippets = result.get("peak_rss_mb")
+    return [
+        (f"mark all read, {marking['articles_changed']:,} (ms)", f"{read_ms:,.1f}", "≤ 1000",
+         read_ms <= 1000),
+        ("  its undo (ms)", f"{undo_ms:,.1f}", "", None),
+        ("  peer: source's first page", f"{marking['source_first_page']['median_ms']:.2f}", "",
+         None),
+        ("  peer: mark one page read", f"{marking['page_mark_read']['median_ms']:.2f}", "",
+         None),
+        ("10 saved counts, fresh (ms)", f"{after:.2f}", "≤ 50", after <= 50),
+        ("  within a search (ms)", f"{searched:.2f}", "≤ 50", searched <= 50),
+        ("  asked again, no write (ms)", f"{counts['cached']['median_ms']:.3f}", "", None),
+        ("  peer: tag counts (ms)", f"{actions['tag_counts']['median_ms']:.2f}", "", None),
+        ("peak RSS, snippets (MB)", rss("peak_rss_mb"), "≤ 200",
+         None if snippets is None else snippets <= 200),
+        ("  snippets, a search (MB)", rss("search_snippets_peak_rss_mb"), "≤ 200",
+         None if result.get("search_snippets_peak_rss_mb") is None
+         else result["search_snippets_peak_rss_mb"] <= 200),
+        ("  peer: no snippets (MB)", rss("no_snippets_peak_rss_mb"), "", None),
+    ]
 
 
 # --- main ---------------------------------------------------------------------------------------
@@ -448,12 +519,18 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         queries, details = run_queries(archive, corpus, args.runs)
     result["queries"], result["query_details"] = queries, details
     result["bytes_per_article"] = round(file_bytes(path) / args.articles, 1)
+    log("actions: mark all read of a source, saved-search counts")
+    with Archive.open(path) as archive:
+        result["actions"] = run_actions(archive, corpus, args.runs)
 
     log("window: first paint")
     paint, paint_runs = first_paint(path, work, args.paint_runs)
     result["first_paint_ms"], result["first_paint_runs_ms"] = paint, paint_runs
-    log("window: memory")
-    result.update(window_memory(path, work, args.scroll_rows, args.open_articles))
+    for prefix, extra in WINDOW_RUNS:
+        log(f"window: memory {' '.join(extra) or '(snippets on)'}")
+        figures = window_memory(path, work, args.scroll_rows, args.open_articles, extra)
+        result.update({(f"{prefix}{key}" if prefix else key): value
+                       for key, value in figures.items()})
     result["wall_seconds"] = round(time.perf_counter() - wall, 1)
     return result
 

@@ -1,7 +1,10 @@
 """Peak memory of the window: scroll the headlines through N rows, open M articles, report RSS.
 
 Run as its own process (``python -m bench.window_memory ARCHIVE SETTINGS``), offscreen; prints
-``peak_rss_mb X`` (and ``rows R`` / ``opened O``) on stdout.
+``peak_rss_mb X`` (and ``rows R`` / ``opened O`` / ``scroll_s S``) on stdout. The list is
+scrolled a screen at a time, so every row is painted once: with snippets (the Preferences
+default) each row paints its excerpt, with the search's words marked under ``--search``;
+``--no-snippets`` is the two-line list, the peer.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import resource
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -54,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("settings")
     parser.add_argument("--scroll-rows", type=int, default=10_000)
     parser.add_argument("--open-articles", type=int, default=100)
+    parser.add_argument("--no-snippets", action="store_true",
+                        help="the list without its snippet line (Preferences)")
+    parser.add_argument("--search", default="", help="search for this first")
     args = parser.parse_args(argv)
 
     app = QApplication(sys.argv[:1])
@@ -65,16 +72,28 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     model, view = window.headline_model, window.headline_view
     _wait(app, lambda: model.rowCount() > 0 and not window.runner.busy)
-    while model.rowCount() < args.scroll_rows:
+    window.apply_preferences(replace(window.user.preferences(), snippets=not args.no_snippets),
+                             save=False)
+    if args.search:
+        window.search_bar.set_text(args.search)
+        _wait(app, lambda: not model.loading and not window.runner.busy)
+    bar = view.verticalScrollBar()
+    started = time.perf_counter()
+    while True:
+        while bar.value() < bar.maximum():  # a screen at a time: every row is painted
+            bar.setValue(bar.value() + bar.pageStep())
+            app.processEvents()
+        if model.rowCount() >= args.scroll_rows:
+            break
         if not model.canFetchMore():
             if not _wait(app, lambda: not model.loading):
                 break
             if not model.canFetchMore():
                 break  # every headline is loaded
-        view.scrollToBottom()
         model.fetchMore()
         _wait(app, lambda: not model.loading)
         app.processEvents()
+    scrolled = time.perf_counter() - started
     rows = model.rowCount()
     opened = 0
     for row in range(min(args.open_articles, rows)):
@@ -91,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
           flush=True)
     print(f"rows {rows}", flush=True)
     print(f"opened {opened}", flush=True)
+    print(f"scroll_s {scrolled:.2f}", flush=True)
     print(f"peak_rss_mb {peak_kb / 1024:.1f}", flush=True)
     window.close()
     window.runner.shutdown()

@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NUMBER_KEYS = (
     "articles", "ingest_items_per_s", "raw_sqlite_items_per_s", "resync_unchanged_s",
     "bytes_per_article", "first_paint_ms", "peak_rss_mb", "bulk_first_10pct_per_s",
-    "bulk_last_10pct_per_s",
+    "bulk_last_10pct_per_s", "no_snippets_peak_rss_mb", "search_snippets_peak_rss_mb",
+    "memory_scroll_s",
 )
 QUERY_NAMES = (
     "first_page", "next_page", "tag_page_common", "tag_page_rare", "tag_counts",
@@ -55,4 +56,14 @@ def test_quick_benchmark_writes_every_figure(tmp_path: Path) -> None:
         assert _is_number(entry["p95_ms"]), name
         assert entry["runs"] == 3, name
         assert _is_number(entry["first_run_ms"]), name
-    assert "first_page" in done.stdout  # the table was printed
+    actions = result["actions"]
+    marking = actions["mark_all_read"]
+    assert marking["articles_changed"] == marking["source_articles"] == 2000
+    for figure in ("mark_all_read", "undo", "source_first_page", "page_mark_read"):
+        assert _is_number(marking[figure]["median_ms"]), figure
+    for counts in (actions["saved_counts"], actions["saved_counts_in_search"]):
+        assert len(counts["each"]) == len(counts["counts"]) == 10
+        assert _is_number(counts["after_write"]["median_ms"])
+        assert _is_number(counts["cached"]["median_ms"])
+    assert actions["saved_counts"]["counts"]["Quillwort"][0] == 200  # 1 in 10 of 2,000
+    assert "first_page" in done.stdout and "saved counts" in done.stdout  # the table

@@ -1,5 +1,8 @@
 """Keeping the counts current: the left pane's (for the search) and the status bar's (for the
-list on screen), read off the GUI thread; a newer request drops an older one's answer."""
+list on screen), read off the GUI thread; a newer request drops an older one's answer. The
+saved searches' counts come from the archive's cache (``Archive.saved_counts``), so a refresh
+with nothing written since — a filter change, a search typed back, a poll — does not recount
+them."""
 
 from __future__ import annotations
 
@@ -41,14 +44,7 @@ class CountKeeper(QObject):
         archive = self._archive
 
         def work() -> Counts:
-            saved = []
-            for entry in archive.saved_searches():
-                within, _none = compose(FilterChoice("saved", entry.name), search)
-                try:
-                    counted = archive.search_totals(within)
-                except ReaderError:  # one that no longer parses, or names a gone search
-                    counted = ArchiveTotals(0, 0, 0)
-                saved.append((entry, TagCount(entry.name, counted.articles, counted.unread)))
+            saved = archive.saved_counts(search)  # remembered until the next write
             try:
                 listed = archive.search_totals(shown, source_id=source_id)
             except ReaderError:  # the chosen saved search was just renamed or deleted

@@ -21,6 +21,7 @@ import platformdirs
 
 from reader.archive import (
     articles,
+    counting,
     folders,
     fts,
     health,
@@ -96,6 +97,7 @@ class Archive:
         self.backup_path = backup_path
         self._database = database
         self._own_writes = OwnWrites()
+        self._saved_counts = counting.SavedCountCache()
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None) -> Archive:
@@ -334,18 +336,18 @@ class Archive:
         if parsed.root is None and source_id is None:
             return self.totals()
         with self.reading() as connection:
-            ids = search.matching_ids(connection, parsed, self.SEARCH_COUNT_LIMIT,
-                                      source_id=source_id)
-            unread = bookmarked = 0
-            for start in range(0, len(ids), 500):
-                batch = ids[start : start + 500]
-                row = connection.exec_driver_sql(
-                    f"SELECT sum(read = 0), sum(bookmarked) FROM articles "
-                    f"WHERE id IN ({','.join('?' * len(batch))})", tuple(batch)).one()
-                unread += int(row[0] or 0)
-                bookmarked += int(row[1] or 0)
-        return ArchiveTotals(len(ids), unread, bookmarked,
-                             capped=len(ids) >= self.SEARCH_COUNT_LIMIT)
+            return counting.totals(connection, parsed, self.SEARCH_COUNT_LIMIT,
+                                   source_id=source_id)
+
+    def saved_counts(self, query: str | Query = "") -> list[tuple[SavedSearch, TagCount]]:
+        """Every saved search with its counts within ``query`` (as ``search_totals`` of
+        ``saved:NAME`` and the query; 0 for one that no longer parses). Remembered until the
+        archive is next written, so asking again when nothing changed costs one lookup."""
+        parsed = parse_query(query) if isinstance(query, str) else query
+        with self.reading() as connection:
+            return self._saved_counts.counts(
+                connection, parsed,
+                lambda within: counting.totals(connection, within, self.SEARCH_COUNT_LIMIT))
 
     SEARCH_COUNT_LIMIT = 10_000
 

@@ -100,6 +100,8 @@ class _Sql:
     """WHERE terms over articles ``a`` and their parameters, built up node by node."""
 
     connection: Connection
+    #: Test words row by row (few rows) rather than against the word's whole match list.
+    probe_words: bool = False
     terms: list[str] = field(default_factory=list)
     params: list[Any] = field(default_factory=list)
 
@@ -131,6 +133,9 @@ class _Sql:
         expression = fts_expression(node)
         if expression is not None:
             self.params.append(expression)
+            if self.probe_words:
+                return ("EXISTS (SELECT 1 FROM articles_fts p "
+                        "WHERE p.articles_fts MATCH ? AND p.rowid = a.order_key)")
             # The unary + keeps SQLite from looping over the match list as an index key.
             return "+a.order_key IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
         if isinstance(node, And | Or):
@@ -197,6 +202,20 @@ def matching_ids(connection: Connection, query: Query, limit: int, *,
     return [int(row[0]) for row in _matching_rows(connection, query, source_id, None, limit)[0]]
 
 
+def count_matching(connection: Connection, query: Query, limit: int, *,
+                   source_id: int | None = None) -> tuple[int, int, int]:
+    """(matches, unread, bookmarked) among the first ``limit`` matches in headline order, in
+    one statement: SQLite sums the rows the search's index yields, so nothing is carried into
+    Python but three numbers."""
+    statement, params, _expression = _matching_statement(connection, query, source_id, None)
+    if statement is None:
+        return 0, 0, 0
+    row = connection.exec_driver_sql(
+        f"SELECT count(*), coalesce(sum(read = 0), 0), coalesce(sum(bookmarked), 0) "
+        f"FROM ({statement} LIMIT ?)", (*params, limit)).one()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
 def set_read_matching(connection: Connection, query: Query, read: bool, *,
                       source_id: int | None = None, before: int | None = None) -> list[int]:
     """Mark every match of ``query`` read (or unread) in one statement; the ids that changed.
@@ -250,12 +269,22 @@ def _matching_statement(connection: Connection, query: Query, source_id: int | N
     query = saved.expand(connection, query)
     top = _top_level(query.root)
     expression, rest = _conjunction(top) if top else (None, [])
-    tag = None if expression is not None else next(
-        (node for node in rest if isinstance(node, TagIs)), None)
+    narrow = _narrow_driver(connection, rest) if expression is not None and \
+        query.sort != "relevance" else None
+    if narrow is not None:
+        # A tag or the bookmarks hold few articles: read them and test each against the
+        # words, rather than read every match of a common word to find the few among them
+        # (tag:rare quillwort: 450 ms through the FTS index at a million articles, 2 ms so).
+        expression, rest = None, top
+    tag: TagIs | None = None  # the tag whose rows drive the search, if one does
+    if narrow is not None:
+        tag = narrow[1]  # None for the bookmarks: their own index drives
+    elif expression is None:
+        tag = next((node for node in rest if isinstance(node, TagIs)), None)
     tag_id = None if tag is None else tag_id_named(connection, tag.name)
     if tag is not None and tag_id is None:
         return None, [], expression
-    sql = _Sql(connection)
+    sql = _Sql(connection, probe_words=narrow is not None and narrow[0] <= PROBE_ROWS)
     for node in rest:
         if node is not tag:
             sql.add(node)
@@ -276,6 +305,33 @@ def _matching_statement(connection: Connection, query: Query, source_id: int | N
         statement, params = _ordered_statement(sql, tag_id, _has_unread(rest), cursor,
                                                oldest=query.sort == "oldest")
     return statement, params, expression
+
+
+#: A tag (or the bookmarks) with at most this many articles drives a search that also has
+#: words: a few thousand rows read in order cost less than a common word's whole match list.
+NARROW_ROWS = 2_000
+#: Up to this many rows, each is looked up in the FTS index on its own (about 30 µs each at a
+#: million articles); above it the word's match list is read once (about 13 ms for a word in
+#: one article of ten).
+PROBE_ROWS = 300
+
+
+def _narrow_driver(connection: Connection, nodes: list[Node]) -> tuple[int, TagIs | None] | None:
+    """(rows, tag) of the narrowest tag or bookmarks filter among ``nodes`` when it holds at
+    most NARROW_ROWS articles (the tag is None for the bookmarks), from the stored counters."""
+    best: tuple[int, TagIs | None] | None = None
+    for node in nodes:
+        rows: int | None = None
+        if isinstance(node, TagIs):
+            found = connection.exec_driver_sql(
+                "SELECT article_count FROM tags WHERE name = ?", (node.name,)).scalar()
+            rows = 0 if found is None else int(found)
+        elif isinstance(node, FlagIs) and node.flag == "bookmarked":
+            rows = int(connection.exec_driver_sql(
+                "SELECT bookmarked FROM archive_stats WHERE id = 1").scalar() or 0)
+        if rows is not None and rows <= NARROW_ROWS and (best is None or rows < best[0]):
+            best = (rows, node if isinstance(node, TagIs) else None)
+    return best
 
 
 def _top_level(root: Node | None) -> list[Node]:
