@@ -347,7 +347,8 @@ class Archive:
         with self.reading() as connection:
             return self._saved_counts.counts(
                 connection, parsed,
-                lambda within: counting.totals(connection, within, self.SEARCH_COUNT_LIMIT))
+                lambda within: counting.totals(connection, within, self.SEARCH_COUNT_LIMIT,
+                                               bookmarked=False))
 
     SEARCH_COUNT_LIMIT = 10_000
 

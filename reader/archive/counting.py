@@ -25,12 +25,14 @@ SavedCounts = list[tuple[SavedSearch, TagCount]]
 
 
 def totals(connection: Connection, query: Query, limit: int, *,
-           source_id: int | None = None) -> ArchiveTotals:
+           source_id: int | None = None, bookmarked: bool = True) -> ArchiveTotals:
     """All / unread / bookmarked among the first ``limit`` matches (``capped`` when there
-    were that many), counted by SQLite in one statement."""
-    articles, unread, bookmarked = search.count_matching(connection, query, limit,
-                                                         source_id=source_id)
-    return ArchiveTotals(articles, unread, bookmarked, capped=articles >= limit)
+    were that many), counted by SQLite in one statement; without ``bookmarked`` (0 for it)
+    from indexes alone (``search.count_matching``)."""
+    articles, unread, marked = search.count_matching(connection, query, limit,
+                                                     source_id=source_id,
+                                                     bookmarked=bookmarked)
+    return ArchiveTotals(articles, unread, marked, capped=articles >= limit)
 
 
 def within_saved(name: str, query: Query) -> Query:

@@ -203,17 +203,34 @@ def matching_ids(connection: Connection, query: Query, limit: int, *,
 
 
 def count_matching(connection: Connection, query: Query, limit: int, *,
-                   source_id: int | None = None) -> tuple[int, int, int]:
+                   source_id: int | None = None, bookmarked: bool = True
+                   ) -> tuple[int, int, int]:
     """(matches, unread, bookmarked) among the first ``limit`` matches in headline order, in
     one statement: SQLite sums the rows the search's index yields, so nothing is carried into
-    Python but three numbers."""
-    statement, params, _expression = _matching_statement(connection, query, source_id, None)
+    Python but three numbers.
+
+    Without ``bookmarked`` (0 is returned for it: the sidebar's saved-search counts show
+    unread and all only) the statement asks for the read flag alone, which the order-key,
+    tag and unread indexes hold (migration 0008): the count reads no article rows, ~1-4 ms
+    rather than ~25 ms for 10,000 matches at a million articles.
+    """
+    columns = _HEADLINE_COLUMNS if bookmarked else _COUNT_COLUMNS
+    statement, params, _expression = _matching_statement(connection, query, source_id, None,
+                                                         columns=columns)
     if statement is None:
         return 0, 0, 0
+    marked = "coalesce(sum(bookmarked), 0)" if bookmarked else "0"
     row = connection.exec_driver_sql(
-        f"SELECT count(*), coalesce(sum(read = 0), 0), coalesce(sum(bookmarked), 0) "
+        f"SELECT count(*), coalesce(sum(read = 0), 0), {marked} "
         f"FROM ({statement} LIMIT ?)", (*params, limit)).one()
     return int(row[0]), int(row[1]), int(row[2])
+
+
+_ARTICLE_COLUMN = re.compile(r"\ba\.")
+
+#: What a count without bookmarks selects (see ``count_matching``): marks the statement
+#: builders read the flag from their index rather than from the article.
+_COUNT_COLUMNS = "read"
 
 
 def set_read_matching(connection: Connection, query: Query, read: bool, *,
@@ -263,6 +280,7 @@ def _matching_rows(connection: Connection, query: Query, source_id: int | None,
 def _matching_statement(connection: Connection, query: Query, source_id: int | None,
                         cursor: str | None, *, after_id: int | None = None,
                         before: int | None = None, among: Sequence[int] = (),
+                        columns: str = _HEADLINE_COLUMNS,
                         ) -> tuple[str | None, list[Any], str | None]:
     """The SELECT (without its LIMIT) of a search's headline rows, its parameters and its FTS5
     expression; no statement when the search can match nothing (an unknown tag)."""
@@ -300,10 +318,10 @@ def _matching_statement(connection: Connection, query: Query, source_id: int | N
         sql.params.append(before)
 
     if expression is not None:
-        statement, params = _fts_statement(expression, sql, query.sort, cursor)
+        statement, params = _fts_statement(expression, sql, query.sort, cursor, columns)
     else:
         statement, params = _ordered_statement(sql, tag_id, _has_unread(rest), cursor,
-                                               oldest=query.sort == "oldest")
+                                               oldest=query.sort == "oldest", columns=columns)
     return statement, params, expression
 
 
@@ -348,8 +366,8 @@ def _where(terms: list[str]) -> str:
     return " AND ".join(terms) if terms else "1"
 
 
-def _fts_statement(expression: str, sql: _Sql, sort: str,
-                   cursor: str | None) -> tuple[str, list[Any]]:
+def _fts_statement(expression: str, sql: _Sql, sort: str, cursor: str | None,
+                   columns: str = _HEADLINE_COLUMNS) -> tuple[str, list[Any]]:
     terms = ["articles_fts MATCH ?", *sql.terms]
     params: list[Any] = [expression, *sql.params]
     if sort == "relevance":
@@ -358,23 +376,32 @@ def _fts_statement(expression: str, sql: _Sql, sort: str,
             terms.append("(f.rank > ? OR (f.rank = ? AND f.rowid < ?))")
             params.extend([rank, rank, int(key)])
         order = "f.rank, f.rowid DESC"
-        columns = f"{_HEADLINE_COLUMNS}, f.rank"
+        selected = f"{columns}, f.rank"
     else:
         oldest = sort == "oldest"
         if cursor is not None:
             terms.append("f.rowid > ?" if oldest else "f.rowid < ?")
             params.append(int(_parse_cursor(cursor, "o" if oldest else "k")[0]))
         order = "f.rowid" if oldest else "f.rowid DESC"
-        columns = _HEADLINE_COLUMNS
-    # CROSS JOIN pins the FTS index as the outer loop (SQLite's documented planner override).
-    return (f"SELECT {columns} FROM articles_fts f CROSS JOIN articles a "
+        selected = columns
+    # CROSS JOIN pins the FTS index as the outer loop (SQLite's documented planner override);
+    # a count reads the read flag from the index beside each order key.
+    joined = "articles a INDEXED BY ix_articles_order_read" if columns == _COUNT_COLUMNS \
+        else "articles a"
+    return (f"SELECT {_qualified(selected)} FROM articles_fts f CROSS JOIN {joined} "
             f"ON a.order_key = f.rowid WHERE {_where(terms)} ORDER BY {order}", params)
 
 
+def _qualified(columns: str) -> str:
+    return "a.read" if columns == _COUNT_COLUMNS else columns
+
+
 def _ordered_statement(sql: _Sql, tag_id: int | None, unread: bool,
-                       cursor: str | None, *, oldest: bool = False) -> tuple[str, list[Any]]:
+                       cursor: str | None, *, oldest: bool = False,
+                       columns: str = _HEADLINE_COLUMNS) -> tuple[str, list[Any]]:
     """Newest first by the order-key index (a tag's join rows for a tag), or oldest first
-    reading the same index forwards."""
+    reading the same index forwards. A count of a tag's articles with no other condition on
+    them reads the tag's index alone (it holds the read flag)."""
     terms = list(sql.terms)
     params = list(sql.params)
     after, direction, kind = (">", "", "o") if oldest else ("<", " DESC", "k")
@@ -382,7 +409,7 @@ def _ordered_statement(sql: _Sql, tag_id: int | None, unread: bool,
         if cursor is not None:
             terms.insert(0, f"a.order_key {after} ?")
             params.insert(0, int(_parse_cursor(cursor, kind)[0]))
-        return (f"SELECT {_HEADLINE_COLUMNS} FROM articles a WHERE {_where(terms)} "
+        return (f"SELECT {_qualified(columns)} FROM articles a WHERE {_where(terms)} "
                 f"ORDER BY a.order_key{direction}", params)
     head = ["x.tag_id = ?"]
     head_params: list[Any] = [tag_id]
@@ -391,7 +418,15 @@ def _ordered_statement(sql: _Sql, tag_id: int | None, unread: bool,
     if cursor is not None:
         head.append(f"x.order_key {after} ?")
         head_params.append(int(_parse_cursor(cursor, kind)[0]))
-    return (f"SELECT {_HEADLINE_COLUMNS} FROM article_tags x CROSS JOIN articles a "
+    if columns == _COUNT_COLUMNS:
+        # The join rows carry the article's order key and read flag (kept by triggers): a
+        # count whose other conditions ask only those is read from the tag's index alone.
+        on_tag = [term.replace("a.order_key", "x.order_key").replace("a.read", "x.read")
+                  for term in terms]
+        if not any(_ARTICLE_COLUMN.search(term) for term in on_tag):
+            return (f"SELECT x.read FROM article_tags x WHERE {_where(head + on_tag)} "
+                    f"ORDER BY x.order_key{direction}", head_params + params)
+    return (f"SELECT {_qualified(columns)} FROM article_tags x CROSS JOIN articles a "
             f"ON a.id = x.article_id WHERE {_where(head + terms)} "
             f"ORDER BY x.order_key{direction}", head_params + params)
 
