@@ -166,7 +166,7 @@ def test_counting_from_indexes_gives_the_same_numbers(library: Archive, query: s
 
 
 @pytest.mark.parametrize("query", ["ferry", "tag:harbour", "tag:harbour -ferry is:unread",
-                                   "is:unread after:2024-11-04"])
+                                   "is:unread after:2024-11-04", "source:1"])
 def test_a_saved_search_count_reads_no_article_rows(library: Archive, query: str) -> None:
     """What keeps ten counts within 50 ms at a million articles: each reads only an index."""
     with library.reading() as connection:

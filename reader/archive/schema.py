@@ -140,7 +140,7 @@ class Article(Base):
     __tablename__ = "articles"
     __table_args__ = (
         UniqueConstraint("source_id", "guid"),
-        Index("ix_articles_source_order", "source_id", "order_key"),
+        Index("ix_articles_source_order", "source_id", "order_key", "read"),
         Index("ix_articles_unread_order", "order_key", sqlite_where=text("read = 0")),
         Index("ix_articles_bookmarked_order", "order_key", sqlite_where=text("bookmarked = 1")),
         Index("ix_articles_title_key", "title_key"),

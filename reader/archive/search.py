@@ -226,7 +226,14 @@ def count_matching(connection: Connection, query: Query, limit: int, *,
     return int(row[0]), int(row[1]), int(row[2])
 
 
-_ARTICLE_COLUMN = re.compile(r"\ba\.")
+_OTHER_ARTICLE_COLUMN = re.compile(r"\ba\.(?!order_key\b|read\b)")
+
+
+def _only_order_and_read(terms: Sequence[str]) -> bool:
+    """Whether these conditions need no article column but the two the count indexes hold
+    (otherwise the rows are read anyway, and the planner's own choice is the better one)."""
+    return not any(_OTHER_ARTICLE_COLUMN.search(term) for term in terms)
+
 
 #: What a count without bookmarks selects (see ``count_matching``): marks the statement
 #: builders read the flag from their index rather than from the article.
@@ -386,8 +393,8 @@ def _fts_statement(expression: str, sql: _Sql, sort: str, cursor: str | None,
         selected = columns
     # CROSS JOIN pins the FTS index as the outer loop (SQLite's documented planner override);
     # a count reads the read flag from the index beside each order key.
-    joined = "articles a INDEXED BY ix_articles_order_read" if columns == _COUNT_COLUMNS \
-        else "articles a"
+    joined = "articles a INDEXED BY ix_articles_order_read" \
+        if columns == _COUNT_COLUMNS and _only_order_and_read(sql.terms) else "articles a"
     return (f"SELECT {_qualified(selected)} FROM articles_fts f CROSS JOIN {joined} "
             f"ON a.order_key = f.rowid WHERE {_where(terms)} ORDER BY {order}", params)
 
@@ -423,7 +430,7 @@ def _ordered_statement(sql: _Sql, tag_id: int | None, unread: bool,
         # count whose other conditions ask only those is read from the tag's index alone.
         on_tag = [term.replace("a.order_key", "x.order_key").replace("a.read", "x.read")
                   for term in terms]
-        if not any(_ARTICLE_COLUMN.search(term) for term in on_tag):
+        if _only_order_and_read(on_tag):
             return (f"SELECT x.read FROM article_tags x WHERE {_where(head + on_tag)} "
                     f"ORDER BY x.order_key{direction}", head_params + params)
     return (f"SELECT {_qualified(columns)} FROM article_tags x CROSS JOIN articles a "
