@@ -279,13 +279,16 @@ def _name_words(name: str) -> list[str]:
 
 
 def _covers(full: str, short: str) -> bool:
-    """Whether every word of ``short`` begins a word of ``full``, in order."""
+    """Whether every word of ``short`` is a word of ``full`` or its initial, in order ("Jo
+    Smith" and "John Smith" are two people)."""
     long_words, short_words = _name_words(full), _name_words(short)
     if not short_words or len(short_words) > len(long_words):
         return False
     position = 0
     for word in short_words:
-        while position < len(long_words) and not long_words[position].startswith(word):
+        while position < len(long_words) and not (
+                long_words[position] == word
+                or (len(word) == 1 and long_words[position].startswith(word))):
             position += 1
         if position == len(long_words):
             return False

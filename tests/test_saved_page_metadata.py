@@ -117,6 +117,7 @@ def test_a_fuller_spelling_of_the_same_person_wins_and_the_site_goes() -> None:
     ("Jeff Foust Monday; November", "Jeff Foust"),
     ("Detroit News wire services Published", "Detroit News wire services"),
     ("David Jeans; Kevin Rebong; Kevin-R", "David Jeans, Kevin Rebong"),
+    ("Jo Smith; John Smith", "Jo Smith, John Smith"),  # two people
     ("Meg Kinnard; Errin Haines; Associated Press", "Meg Kinnard, Errin Haines"),
     ("Associated Press", "Associated Press"),  # a desk's byline, when it is the only one
     ("By Jane Doe, Staff Writer · 12 June 2024 09:30 GMT", "Jane Doe"),
