@@ -8,8 +8,9 @@ agency or the site itself ("ERIC TUCKER Associated Press", "Cleveland com"), a b
 words ("Phil Helsel is a reporter"), or a CMS account ("jdadmin").
 
 ``clean_authors`` splits a byline into its names (at ";", "|", ",", "/", " and ", " & "),
-cleans each, drops what is not a person's or a desk's name, and joins what is left with ", ",
-the separator feed authors are joined with. Each rule removes words at a name's edges or a
+cleans each, drops what is not a person's or a desk's name, drops an outlet (a wire agency,
+"The …") named beside a person, keeps one spelling of each person, and joins what is left
+with ", ", the separator feed authors are joined with. Each rule removes words at a name's edges or a
 whole piece, never rewrites one, so a name is spelled as the page spelled it and cleaning a
 cleaned byline changes nothing.
 
@@ -33,10 +34,12 @@ def _folded(words: str) -> frozenset[str]:
     return frozenset(word.casefold() for word in words.split())
 
 
-# Between names: ; | / • · and commas (not the one before "Jr."), and "and" in the languages
+# Between names: ; | / • · and commas (but see _SUFFIX), and "and" in the languages
 # of the date words below.
-_SPLIT = re.compile(r"\s*(?:[;|/\n•·]|,(?!\s*(?:Jr|Sr|II|III|IV)\b)"
-                    r"|\s(?:and|und|et|y|e|en|og|och|&)\s)\s*", re.IGNORECASE)
+_SPLIT = re.compile(r"\s*(?:[;|/\n•·,]|\s(?:and|und|et|y|e|en|og|och|&)\s)\s*",
+                    re.IGNORECASE)
+# A generational suffix, which a comma parts from its name without making it another name.
+_SUFFIX = re.compile(r"^\s*(?:Jr|Sr|II|III|IV)\.?\s*$")
 
 #: Months and weekdays in English, German, French, Spanish, Italian, Portuguese, Dutch and
 #: the Scandinavian languages, with their usual abbreviations (those in NAME_MONTHS count
@@ -76,6 +79,18 @@ _TIME_WORDS = frozenset({"a.m.", "p.m.", "a.m", "p.m", "am", "pm", "gmt", "utc",
                          "aest", "aedt", "jst", "ago", "today", "yesterday", "uhr"})
 # "By", and "Analysis by", "Written by", "Story by", "Words and pictures by".
 _BY = re.compile(r"^(?:(?:[\w-]+\s+){0,6})?(?:by|par|por|door|av)\s+(?=\S)", re.IGNORECASE)
+_BY_WORDS = frozenset({"by", "par", "por", "door", "av", "von"})
+# A label before the names: "Author:", "Autor:", "Auteur :", "Words:".
+_LABEL = re.compile(r"^(?:authors?|autor(?:in|en)?|auteur|autore|text|texto|texte|words|"
+                    r"reporting|written)\s*:\s*", re.IGNORECASE)
+# Where the name ends and the outlet or the profile links begin: "Jane Doe for The
+# Guardian", "Special to The Times", "Jane Doe Follow on Twitter", "More from Jane Doe".
+_AFTER_NAME = re.compile(r"\s+(?:for|für|pour|para|per|special\s+to|follow|twitter|email|"
+                         r"e-mail|facebook|instagram|linkedin|contact|view\s+all|all\s+posts|"
+                         r"read\s+more|more\s+(?:from|by)|bio)\b.*$", re.IGNORECASE)
+_SPECIAL_TO = re.compile(r"special\s+to\s", re.IGNORECASE)
+_MORE_FROM = re.compile(r"^(?:more\s+(?:from|by|stories\s+by)|view\s+(?:all\s+)?posts\s+by|"
+                        r"articles\s+by|follow)\s+", re.IGNORECASE)
 # Where a bio starts: "Phil Helsel is a reporter for NBC News".
 _BIO = re.compile(r"^((?:[A-ZÀ-Þ][\w'.-]*\s+){1,3}[A-ZÀ-Þ][\w'.-]*)\s+(?:is|was|has|writes|covers|"
                   r"reports)\s.*$")
@@ -115,6 +130,8 @@ AGENCIES = frozenset(word.casefold() for word in (
     "Press Association", "UPI", "EFE", "ANSA", "Xinhua", "Kyodo", "Kyodo News", "Yonhap",
     "CNN", "CNN Business", "CNN Wire", "Tribune News Service", "TNS", "Bloomberg Wire",
 ))
+# (Not "Le", "La", "De", "El": they begin surnames too — Le Minh, De Luca.)
+_ARTICLES = frozenset({"the", "die", "der", "das", "les", "het"})
 # Account names a CMS shows when no one set a byline.
 _ACCOUNTS = frozenset({"admin", "administrator", "webmaster", "root", "user", "guest",
                        "anonymous", "unknown", "author", "editor", "null", "none", "undefined",
@@ -135,10 +152,13 @@ def clean_authors(value: str | None, site: Site | None = None) -> str | None:
         return None
     names: list[str] = []
     for piece in _SPLIT.split(text):
+        if _SUFFIX.match(piece) and names:
+            names[-1] = f"{names[-1]}, {piece.strip()}"  # "Martin Luther King, Jr."
+            continue
         name = _clean_piece(piece, site)
         if name:
             names.append(name)
-    people = [name for name in names if not _is_agency(name)] or names
+    people = [name for name in names if not _is_organisation(name)] or names
     return ", ".join(_without_repeats(people)) or None
 
 
@@ -153,9 +173,9 @@ def _clean_piece(piece: str, site: Site | None) -> str | None:
 
 
 def _clean_once(piece: str, site: Site | None) -> str | None:
-    text = piece.strip(_EDGE_PUNCTUATION)
+    text = _MORE_FROM.sub("", _LABEL.sub("", piece.strip(_EDGE_PUNCTUATION)))
     text = _VON.sub("", _BY.sub("", text))
-    text = _BIO.sub(r"\1", text)
+    text = _AFTER_NAME.sub("", _BIO.sub(r"\1", text))
     words = text.split()
     if words and words[0].strip(_EDGE_PUNCTUATION).casefold() in _STAMP_WORDS:
         return None  # "Published: …", "Updated 9:30 GMT": a timestamp, whatever follows
@@ -204,8 +224,9 @@ def _cut_at_stamp(words: list[str]) -> list[str]:
 
 
 def _strip_trailing(words: list[str], site: Site | None) -> list[str]:
-    """Drop a role ("Staff Writer"), credentials ("PhD"), a wire agency or the site's name
-    from the end of a name that has words left before them."""
+    """Drop a role ("Staff Writer") from either end, and credentials ("PhD"), a dangling "by",
+    a wire agency or the site's name from the end, of a name that has words left without
+    them."""
     changed = True
     while changed and words:
         changed = False
@@ -213,8 +234,13 @@ def _strip_trailing(words: list[str], site: Site | None) -> list[str]:
         if role and role < len(words):
             words, changed = words[:-role], True
             continue
+        role = _leading_role_length(words)
+        if role and role < len(words):
+            words, changed = words[role:], True
+            continue
         last = words[-1].strip(_EDGE_PUNCTUATION).casefold()
-        if len(words) > 1 and (last in CREDENTIALS or last.rstrip(".") in CREDENTIALS):
+        if len(words) > 1 and (last in CREDENTIALS or last.rstrip(".") in CREDENTIALS
+                               or last in _BY_WORDS):
             words, changed = words[:-1], True
             continue
         for length in (3, 2, 1):
@@ -239,6 +265,18 @@ def _role_length(words: list[str]) -> int:
     return length
 
 
+def _leading_role_length(words: list[str]) -> int:
+    """How many words at the start are a role ("Staff Writer Jane Doe"), 0 if none."""
+    length = 0
+    for index, word in enumerate(words):
+        folded = word.strip(_EDGE_PUNCTUATION).casefold()
+        if folded in ROLE_NOUNS:
+            length = index + 1
+        elif folded not in _ROLE_MODIFIERS:
+            break
+    return length
+
+
 def _is_name(name: str, site: Site | None) -> bool:
     words = name.split()
     if not words or len(words) > _MAX_NAME_WORDS or not any(c.isalpha() for c in name):
@@ -257,21 +295,30 @@ def _is_agency(name: str) -> bool:
     return name.casefold().strip(_EDGE_PUNCTUATION) in AGENCIES
 
 
+def _is_organisation(name: str) -> bool:
+    """A wire agency, a name starting with an article ("The Washington Post", "Die Zeit"), or
+    "Special to …": beside a person's name in a byline, the outlet rather than an author."""
+    first = name.split()[0].casefold()
+    return _is_agency(name) or (first in _ARTICLES and len(name.split()) > 1) or bool(
+        _SPECIAL_TO.match(name))
+
+
 def _without_repeats(names: Iterable[str]) -> list[str]:
     """Each person once: exact repeats (ignoring case) go, and a shorter spelling covered by a
     fuller one ("Troy Smith" by "Troy L Smith", "Kevin-R" by "Kevin Rebong") gives way to it,
-    which keeps the first one's place."""
+    which takes the first covered one's place. No name left covers another, so a second pass
+    keeps them all."""
     kept: list[str] = []
     for name in names:
-        for index, other in enumerate(kept):
-            if _covers(other, name):
-                break
-            if _covers(name, other):
-                kept[index] = name
-                break
+        if any(_covers(other, name) for other in kept):
+            continue
+        covered = [index for index, other in enumerate(kept) if _covers(name, other)]
+        if covered:
+            kept[covered[0]] = name
+            kept = [other for index, other in enumerate(kept) if index not in covered[1:]]
         else:
             kept.append(name)
-    return list(dict.fromkeys(kept))
+    return kept
 
 
 def _name_words(name: str) -> list[str]:
