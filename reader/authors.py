@@ -10,9 +10,9 @@ words ("Phil Helsel is a reporter"), or a CMS account ("jdadmin").
 ``clean_authors`` splits a byline into its names (at ";", "|", ",", "/", " and ", " & "),
 cleans each, drops what is not a person's or a desk's name, drops an outlet (a wire agency,
 "The …") named beside a person, keeps one spelling of each person, and joins what is left
-with ", ", the separator feed authors are joined with. Each rule removes words at a name's edges or a
-whole piece, never rewrites one, so a name is spelled as the page spelled it and cleaning a
-cleaned byline changes nothing.
+with ", ", the separator feed authors are joined with. Each rule removes words at a name's
+edges or a whole piece, never rewrites one, so a name is spelled as the page spelled it and
+cleaning a cleaned byline changes nothing.
 
 Month names that are also given names and surnames (April, May, June, August) are taken for a
 date only next to a number ("June 5", "May 2024"): "Theresa May" keeps her name.

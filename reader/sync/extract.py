@@ -196,10 +196,10 @@ def extract_article(
     extraction = _extract(page, with_metadata=True)
     document, body = extraction.document, extraction.body
     jsonld = list(_jsonld_objects(page.tree))
-    site = _site(page.tree, jsonld, document, page.url)
+    canonical = _canonical_url(page.tree, page.url)
+    site = _site(page.tree, jsonld, document, canonical or page.url)
     title = _title(document, body, extraction.text, site)
     _drop_title_heading(body, {title, *_page_titles(page.tree)})
-    canonical = _canonical_url(page.tree, page.url)
     return ArticleDraft(
         title=title,
         body_html=with_notes(_serialize(body), page.reasons),
@@ -634,7 +634,8 @@ def _site(tree: HtmlElement, jsonld: list[dict[str, Any]], document: Document,
           url: str | None) -> Site:
     """Who publishes the page: og:site_name, application-name, the JSON-LD publisher, what
     trafilatura took for the site name, and the host — to recognise the site's own name in
-    the title, the byline and the tags."""
+    the title, the byline and the tags. ``url`` is the page's canonical address, else the one
+    it came from."""
     names: list[str | None] = [document.sitename]
     for element in tree.iterfind(".//meta[@content]"):
         if element.get("property", element.get("name", "")).lower() in _SITE_NAME_META:
@@ -643,8 +644,7 @@ def _site(tree: HtmlElement, jsonld: list[dict[str, Any]], document: Document,
         publisher = item.get("publisher") if _is_article(item) else None
         if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
             names.append(publisher["name"])
-    canonical = _canonical_url(tree, url)
-    return Site.of(names, canonical or url)
+    return Site.of(names, url)
 
 
 def _drop_title_heading(body: etree._Element, titles: set[str]) -> bool:
