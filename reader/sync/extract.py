@@ -18,12 +18,15 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.settings import Document
 
+from reader.authors import clean_authors
 from reader.bom import BOMS
 from reader.categories import source_tags
 from reader.errors import BinaryDocument, DocumentTooLarge, EmptyDocument, NotATextPage
 from reader.records import ArticleDraft
+from reader.references import decode_references
 from reader.render.notes import with_notes
 from reader.render.sanitize import parse_within_budget
+from reader.sitenames import Site, strip_site_name
 
 __all__ = ["MAX_PAGE_BYTES", "extract_article", "extract_text"]
 
@@ -124,6 +127,8 @@ _DATE_META = (
     "dc.date",
     "date",
 )
+# Meta tags naming the site (twitter:site is a handle, "@SpaceNews_Inc", so not among them).
+_SITE_NAME_META = ("og:site_name", "application-name", "apple-mobile-web-app-title")
 _ARTICLE_TYPES = re.compile(r"article|posting|report|review", re.IGNORECASE)
 # A date further ahead than this is a template placeholder or a typo, not a publication date.
 _FUTURE_SLACK = timedelta(days=2)
@@ -191,18 +196,19 @@ def extract_article(
     extraction = _extract(page, with_metadata=True)
     document, body = extraction.document, extraction.body
     jsonld = list(_jsonld_objects(page.tree))
-    title = _title(document, body, extraction.text)
-    _drop_title_heading(body, {title, *_page_titles(page.tree)})
     canonical = _canonical_url(page.tree, page.url)
+    site = _site(page.tree, jsonld, document, canonical or page.url)
+    title = _title(document, body, extraction.text, site)
+    _drop_title_heading(body, {title, *_page_titles(page.tree)})
     return ArticleDraft(
         title=title,
         body_html=with_notes(_serialize(body), page.reasons),
         subtitle=_subtitle(document.description, extraction.text),
-        author=_clean(document.author),
+        author=clean_authors(document.author, site),
         published=_published(page.tree, jsonld, document.date),
         url=canonical or page.url,
         guid=canonical or page.url,
-        tags=_tags(document.tags, jsonld),
+        tags=_tags(document.tags, jsonld, site),
     )
 
 
@@ -606,12 +612,14 @@ def _page_titles(tree: HtmlElement) -> set[str]:
     return {cleaned for title in titles if (cleaned := _clean(title))}
 
 
-def _title(document: Document, body: etree._Element, text: str) -> str:
+def _title(document: Document, body: etree._Element, text: str, site: Site) -> str:
     """The page's title (trafilatura reads og:title, JSON-LD headline, <title> without the site
-    name, <h1>), else the body's first heading, else its first words: a draft needs a title."""
-    title = _clean(document.title)
+    name, <h1>) with character references an extra escaping left decoded and the site's name
+    taken off ("… - SpaceNews.com"), else the body's first heading, else its first words: a
+    draft needs a title."""
+    title = _clean(decode_references(document.title or ""))
     if title:
-        return title
+        return strip_site_name(title, site)
     for heading in body.iter(*_HEADINGS):
         heading_text = _clean("".join(heading.itertext()))
         if heading_text:
@@ -620,6 +628,23 @@ def _title(document: Document, body: etree._Element, text: str) -> str:
     if len(first_line) <= _MAX_MADE_UP_TITLE:
         return first_line
     return first_line[: _MAX_MADE_UP_TITLE - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _site(tree: HtmlElement, jsonld: list[dict[str, Any]], document: Document,
+          url: str | None) -> Site:
+    """Who publishes the page: og:site_name, application-name, the JSON-LD publisher, what
+    trafilatura took for the site name, and the host — to recognise the site's own name in
+    the title, the byline and the tags. ``url`` is the page's canonical address, else the one
+    it came from."""
+    names: list[str | None] = [document.sitename]
+    for element in tree.iterfind(".//meta[@content]"):
+        if element.get("property", element.get("name", "")).lower() in _SITE_NAME_META:
+            names.append(element.get("content"))
+    for item in jsonld:
+        publisher = item.get("publisher") if _is_article(item) else None
+        if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+            names.append(publisher["name"])
+    return Site.of(names, url)
 
 
 def _drop_title_heading(body: etree._Element, titles: set[str]) -> bool:
@@ -757,15 +782,22 @@ def _parse_datetime(value: str) -> datetime | None:
     return parsed
 
 
-def _tags(meta_tags: list[str] | None, jsonld: list[dict[str, Any]]) -> tuple[str, ...]:
-    """meta keywords / article:tag (as trafilatura read them), then the article's JSON-LD
+def _tags(meta_tags: list[str] | None, jsonld: list[dict[str, Any]], site: Site) -> tuple[str, ...]:
+    """meta keywords / article:tag (as trafilatura read them), else the article's JSON-LD
     keywords, as tags: lists split, machine keys ("Section:culture", "@post-id:1913719"), ids
-    and SEO sentences left out, capped (``reader.categories``)."""
+    and SEO sentences left out, capped (``reader.categories``), and the site's own name or
+    initials ("TC" on TechCrunch: the category a CMS files every post under) dropped.
+
+    JSON-LD keywords count only when the page's meta tags name none: a CMS writes its whole
+    list there, control keys included ("channel_other", "serversidehawk" on Live Science),
+    while the meta tags hold the topics it shows readers."""
     raw: list[str] = list(meta_tags or [])
-    for item in jsonld:
-        if _is_article(item):
-            raw.extend(_strings(item.get("keywords")))
-    return source_tags(raw)
+    if not any(tag.strip() for tag in raw):
+        for item in jsonld:
+            if _is_article(item):
+                raw.extend(_strings(item.get("keywords")))
+    return tuple(tag for tag in source_tags(raw)
+                 if not site.named_by(tag) and not site.initials_of(tag))
 
 
 def _strings(value: Any) -> Iterable[str]:

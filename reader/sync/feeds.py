@@ -46,6 +46,7 @@ from reader.categories import source_tags
 from reader.enclosures import clean_enclosures, clean_length, is_media_file
 from reader.errors import DocumentTooLarge, EmptyDocument, MalformedFeed, NotAFeed
 from reader.records import ArticleDraft, Enclosure
+from reader.references import decode_references
 from reader.render.budget import MAX_BODY_BYTES, cut_body
 from reader.sync import fastfeed
 from reader.sync.xmlguard import (
@@ -484,7 +485,13 @@ def _title(container: dict[str, Any]) -> str:
         return ""
     detail = dict.get(container, "title_detail")
     kind = dict.get(detail, "type") if isinstance(detail, dict) else None
-    return _html_text(value) if kind in _HTMLISH else _squash(value)
+    return _plain_title(_html_text(value) if kind in _HTMLISH else value)
+
+
+def _plain_title(text: str) -> str:
+    """A title as one line of text, with the references an extra escaping left in it decoded
+    ("Blog &#8211; InfluxData", "Tom &amp;amp; Jerry"): ``reader.references``."""
+    return _squash(decode_references(text))
 
 
 def _xml_body(entry: dict[str, Any], context: _Context) -> str:
@@ -602,7 +609,7 @@ def _json_feed(document: Mapping[str, Any], fmt: str, url: str | None,
     items, skipped = _ends(items)
     return _keep_newest(ParsedFeed(
         format=fmt,
-        title=_scrub(_squash(_text_value(document.get("title"))), scrub),
+        title=_scrub(_plain_title(_text_value(document.get("title"))), scrub),
         site_url=site_url,
         language=_clean(document.get("language")),
         entries=tuple(_json_item(item, context) for item in items),
@@ -622,7 +629,7 @@ def _json_item(item: Mapping[str, Any], context: _Context) -> ArticleDraft:
     link = _absolute(_text_value(item.get("url")) or _text_value(item.get("external_url")),
                      context.base)
     draft = ArticleDraft(
-        title=_squash(_text_value(item.get("title"))),
+        title=_plain_title(_text_value(item.get("title"))),
         body_html=_json_body(item, link or context.base),
         author=_json_author(item) or context.feed_author,
         published=_iso_utc(item.get("date_published")) or _iso_utc(item.get("date_modified")),
@@ -706,7 +713,7 @@ def _rss_in_json(rss: Mapping[str, Any], url: str | None, warnings: tuple[str, .
         [item for item in _as_list(channel.get("item")) if isinstance(item, dict)])
     return _keep_newest(ParsedFeed(
         format="rss-in-json",
-        title=_scrub(_squash(_json_text(channel.get("title"))), scrub),
+        title=_scrub(_plain_title(_json_text(channel.get("title"))), scrub),
         site_url=site_url,
         language=_clean(_json_text(channel.get("language"))),
         entries=tuple(_rss_json_item(item, context) for item in items),
@@ -718,7 +725,7 @@ def _rss_json_item(item: Mapping[str, Any], context: _Context) -> ArticleDraft:
     names: list[str] = []
     _add_name(names, _json_text(item.get("author")) or _json_text(item.get("dc:creator")))
     draft = ArticleDraft(
-        title=_squash(_json_text(item.get("title"))),
+        title=_plain_title(_json_text(item.get("title"))),
         body_html=_resolve_urls(_json_text(item.get("description")), context.base),
         author=", ".join(names) or None,
         published=_rfc822_utc(_json_text(item.get("pubDate"))),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from xml.etree import ElementTree
 
 from reader.errors import MalformedFeed, NotAFeed
+from reader.references import decode_references
 from reader.sync.xmlguard import check_prolog
 
 
@@ -24,7 +25,8 @@ def is_opml(data: bytes) -> bool:
 
 
 def read_opml(data: bytes) -> list[OutlineFeed]:
-    """Every outline with an ``xmlUrl``, with its folder path (and ``category``) as tags.
+    """Every outline with an ``xmlUrl``, with its folder path (and ``category``) as tags, and
+    its title with the references of an extra escaping decoded.
 
     Raises HostileDocument for entity tricks (checked before parsing), MalformedFeed for
     broken XML, NotAFeed for XML that is not OPML.
@@ -43,7 +45,8 @@ def read_opml(data: bytes) -> list[OutlineFeed]:
     def walk(element: ElementTree.Element, folders: tuple[str, ...]) -> None:
         for outline in element.findall("outline"):
             url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
-            title = (outline.get("title") or outline.get("text") or "").strip() or None
+            title = decode_references(
+                (outline.get("title") or outline.get("text") or "").strip()) or None
             if url:
                 categories = tuple(
                     part.strip() for value in (outline.get("category") or "").split(",")
@@ -61,7 +64,8 @@ def read_opml(data: bytes) -> list[OutlineFeed]:
 
 
 def write_opml(feeds: Sequence[OutlineFeed], title: str = "Broadsheet subscriptions") -> bytes:
-    """OPML 2.0; a feed goes in the folder of its first tag, all tags go in ``category``."""
+    """OPML 2.0; a feed goes in the folder of its first tag, all tags go in ``category``.
+    Titles are text, escaped exactly once (see ``reader.references``)."""
     root = ElementTree.Element("opml", version="2.0")
     head = ElementTree.SubElement(root, "head")
     ElementTree.SubElement(head, "title").text = title
@@ -75,7 +79,10 @@ def write_opml(feeds: Sequence[OutlineFeed], title: str = "Broadsheet subscripti
                 folders[folder] = ElementTree.SubElement(body, "outline", text=folder,
                                                          title=folder)
             parent = folders[folder]
-        name = feed.title or feed.url
+        # Written as the text it is; ElementTree escapes it, once. A title stored before
+        # references were decoded ("Blog &#8211; InfluxData") would otherwise go out as
+        # "&amp;#8211;".
+        name = decode_references(feed.title or "") or feed.url
         attributes = {"type": "rss", "text": name, "title": name, "xmlUrl": feed.url}
         if feed.site_url:
             attributes["htmlUrl"] = feed.site_url

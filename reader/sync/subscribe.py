@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from reader.archive import Archive, articles, sources, subscription
 from reader.archive import images as archive_images
 from reader.archive.tags import clean_tag_names, retag
-from reader.errors import NotAFeed
+from reader.errors import FeedError, FetchError, NotAFeed
 from reader.sync import cpu
 from reader.sync.cpu import CpuPool
 from reader.sync.extract import MAX_PAGE_BYTES, extract_article
@@ -52,12 +52,23 @@ def _fetch_feed(fetcher: Fetcher, url: str, pool: CpuPool) -> tuple[str, ParsedF
     return fetched.permanent_url or url, feed
 
 
+def _from_page(error: FetchError | FeedError, page: str, feed: str) -> Exception:
+    """``error`` (of its own type, so callers handle it as before) saying that the failing
+    address came from the page the person gave: otherwise "could not connect to HOST" names a
+    host they never typed."""
+    failed = "fetched" if isinstance(error, FetchError) else "read"
+    error.args = (f"{page} is a web page; the feed it links to ({feed}) could not be "
+                  f"{failed}: {error}",)
+    return error
+
+
 def subscribe(archive: Archive, url: str, tags: Sequence[str] = (),
               fetcher: Fetcher | None = None) -> Added:
     """Subscribe to the feed at ``url``; a web page that advertises feeds gets its first one.
 
     Raises NotAFeed (with a suggestion to save the page instead) when the URL is neither a
-    feed nor a page that links to one, and the fetch and parse errors of ``parse_feed``.
+    feed nor a page that links to one, and the fetch and parse errors of ``parse_feed``; when
+    the feed a page links to fails, the error (of the same type) names the page and the feed.
     """
     names = clean_tag_names(tags)
     with archive.reading() as connection:
@@ -76,7 +87,10 @@ def subscribe(archive: Archive, url: str, tags: Sequence[str] = (),
                         f"{url} is not a feed and links to none; to save the page itself, "
                         f"use `broadsheet add --page {url}`") from None
                 alternate = error.alternates[0]
-                stored_url, feed = _fetch_feed(client, alternate, pool)
+                try:
+                    stored_url, feed = _fetch_feed(client, alternate, pool)
+                except (FetchError, FeedError) as failed:
+                    raise _from_page(failed, url, alternate) from None
                 note = f"{url} is a web page; subscribed to the feed it links to: {stored_url}"
     finally:
         if fetcher is None:
