@@ -141,11 +141,10 @@ class Article(Base):
     __table_args__ = (
         UniqueConstraint("source_id", "guid"),
         Index("ix_articles_source_order", "source_id", "order_key", "read"),
-        Index("ix_articles_unread_order", "order_key", sqlite_where=text("read = 0")),
+        #: ``read`` beside the key: counting a search probes here for its unread (0008).
+        Index("ix_articles_unread_order", "order_key", "read", sqlite_where=text("read = 0")),
         Index("ix_articles_bookmarked_order", "order_key", sqlite_where=text("bookmarked = 1")),
         Index("ix_articles_title_key", "title_key"),
-        #: Counting a search reads the read flag from here, not from its rows (0008).
-        Index("ix_articles_order_read", "order_key", "read"),
         Index("ix_articles_url", "url"),
     )
 
@@ -196,8 +195,8 @@ class ArticleTag(Base):
     __tablename__ = "article_tags"
     __table_args__ = (
         PrimaryKeyConstraint("article_id", "tag_id"),
-        Index("ix_article_tags_tag_order", "tag_id", "order_key", "read"),
-        Index("ix_article_tags_tag_unread_order", "tag_id", "order_key",
+        Index("ix_article_tags_tag_order", "tag_id", "order_key"),
+        Index("ix_article_tags_tag_unread_order", "tag_id", "order_key", "read",
               sqlite_where=text("read = 0")),
         Index("ix_article_tags_by_user", "tag_id", sqlite_where=text("by_user = 1")),
     )
