@@ -718,13 +718,52 @@ def _positive(value: str) -> int:
     return number
 
 
+def _list_query_first(parser: argparse.ArgumentParser, arguments: list[str]) -> list[str]:
+    """``list``'s arguments with its query words after a ``--``, so a query may start with
+    ``-`` (``list -tag:x``, ``list -is:read foo``) without the user typing ``--``.
+
+    A word starting with ``-`` is an option only when it is one of ``list``'s (or an
+    unambiguous abbreviation of a long one); every other word, wherever it stands, is the
+    query's, in the order given.
+    """
+    i = 0
+    while i < len(arguments) and arguments[i].startswith("-"):
+        i += 2 if arguments[i] == "--archive" else 1
+    if i >= len(arguments) or arguments[i] != "list":
+        return arguments
+    commands = next(action for action in parser._actions
+                    if isinstance(action, argparse._SubParsersAction))
+    options = commands.choices["list"]._option_string_actions
+    head, query = arguments[: i + 1], []
+    rest = arguments[i + 1 :]
+    j = 0
+    while j < len(rest):
+        word = rest[j]
+        name = word.partition("=")[0]
+        known = [option for option in options
+                 if option == name or (name.startswith("--") and len(name) > 2
+                                       and option.startswith(name))]
+        if word == "--":
+            query.extend(rest[j + 1 :])
+            break
+        if len(known) == 1 or name in options:
+            action = options[known[0] if len(known) == 1 else name]
+            takes = action.nargs != 0 and "=" not in word
+            head.extend(rest[j : j + 2] if takes else [word])
+            j += 2 if takes else 1
+        else:
+            query.append(word)
+            j += 1
+    return head + (["--", *query] if query else [])
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if any("\0" in argument for argument in arguments):  # never from a real command line
         _error("error: an argument contains a NUL character")
         return EXIT_USAGE
     parser = build_parser()
-    args = parser.parse_args(arguments)
+    args = parser.parse_args(_list_query_first(parser, arguments))
     if getattr(args, "older_than", None) is not None and args.command == "read":
         if args.article_ids:
             parser.error("read: give article ids, or --older-than DAYS (not both)")

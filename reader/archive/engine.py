@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 #: ``PRAGMA application_id`` of every Broadsheet archive: "BSHT".
 APPLICATION_ID = 0x42534854
 #: The newest schema this code knows; tests check it equals the migrations' head.
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0009"
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _O_NOCTTY = getattr(os, "O_NOCTTY", 0)

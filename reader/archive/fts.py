@@ -12,6 +12,14 @@ each article as it was stored wrote one segment per article and made the next st
 for it: 560 µs per article insert instead of 41 µs, and a bulk store 11 times slower than a
 plain insert. An article noted but not yet flushed has no terms in the index, so ``unindex``
 just forgets it.
+
+The bigram index (``articles_fts_grams``, see ``bigrams.py``) is kept in step by the same
+calls from the same rows: an article whose text has no word of a script written without
+spaces has no row there, so its terms are worked out on both sides (in ``unindex`` and in
+``flush``) from the values the main index is given, and an article is deleted from it only
+when those values gave it terms to add. The table is contentless (its terms are derived in
+Python, so no view could be its content), and FTS5 takes a contentless row out only by being
+told its terms again: the same function of the same values.
 """
 
 from __future__ import annotations
@@ -21,9 +29,11 @@ import re
 from collections.abc import Collection
 from typing import Any
 
+from reader.archive.bigrams import index_text
 from reader.archive.database import Connection
 
 _COLUMNS = "title, subtitle, author, body, tags"
+GRAMS = "articles_fts_grams"
 _BATCH = 500
 
 
@@ -47,6 +57,25 @@ def _by_rowid(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return sorted(rows, key=lambda row: int(row[0]))
 
 
+def _gram_rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The bigram index's rows for these (rowid-ordered) rows: only those that give terms."""
+    found: list[tuple[Any, ...]] = []
+    for row in rows:
+        terms = tuple(index_text(str(value)) for value in row[1:])
+        if any(terms):
+            found.append((row[0], *terms))
+    return found
+
+
+def _insert(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Add these rows (``order_key`` and the columns, in rowid order) to both indexes."""
+    db = connection.raw
+    db.executemany(f"INSERT INTO articles_fts (rowid, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                   rows)
+    db.executemany(f"INSERT INTO {GRAMS} (rowid, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                   _gram_rows(rows))
+
+
 # The rows are read first and then inserted as plain values: an INSERT ... SELECT from the
 # content view made FTS5 four times slower per row (measured: 630 µs against 166 µs).
 
@@ -65,10 +94,12 @@ def unindex(connection: Connection, article_ids: Collection[int]) -> None:
     indexed = [article_id for article_id in article_ids if article_id not in pending]
     for article_id in article_ids:
         pending.pop(article_id, None)
-    connection.raw.executemany(
-        f"INSERT INTO articles_fts (articles_fts, rowid, {_COLUMNS}) "
-        f"VALUES ('delete', ?, ?, ?, ?, ?, ?)",
-        _by_rowid(_rows(connection, indexed)))
+    rows = _by_rowid(_rows(connection, indexed))
+    for table in ("articles_fts", GRAMS):
+        connection.raw.executemany(
+            f"INSERT INTO {table} ({table}, rowid, {_COLUMNS}) "
+            f"VALUES ('delete', ?, ?, ?, ?, ?, ?)",
+            rows if table == "articles_fts" else _gram_rows(rows))
 
 
 def index(connection: Connection, article_ids: Collection[int]) -> None:
@@ -84,9 +115,7 @@ def flush(connection: Connection) -> None:
         # In rowid (order key) order: FTS5 writes its pending terms out as a new segment
         # whenever a rowid is lower than the one before, so unsorted rows (order keys are
         # publication times, in no particular order) cost 490 µs an article instead of 274.
-        connection.raw.executemany(
-            f"INSERT INTO articles_fts (rowid, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-            _by_rowid(_rows(connection, pending)))
+        _insert(connection, _by_rowid(_rows(connection, pending)))
 
 
 def discard(connection: Connection) -> None:
@@ -105,9 +134,11 @@ def discard(connection: Connection) -> None:
 
 
 def check(connection: Connection) -> None:
-    """Raise if the index disagrees with its content (FTS5's own 'integrity-check')."""
+    """Raise if the index disagrees with its content (FTS5's own 'integrity-check'), or the
+    bigram index's structure is damaged (being contentless, it has no content to compare)."""
     connection.exec_driver_sql("INSERT INTO articles_fts (articles_fts, rank) "
                                "VALUES ('integrity-check', 1)")
+    connection.exec_driver_sql(f"INSERT INTO {GRAMS} ({GRAMS}) VALUES ('integrity-check')")
 
 
 # Words a search is certain to find where they stand: letters only, between spaces or plain
@@ -157,9 +188,21 @@ def rebuild(connection: Connection) -> int:
     db = connection.raw
     discard(connection)
     db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('delete-all')")
+    return fill_grams(connection, main=True)
+
+
+def fill_grams(connection: Connection, *, main: bool = False) -> int:
+    """Empty the bigram index and index every article in it again (and in the main index too
+    when ``main``, emptied by the caller); what a rebuild and migration 0009 do. Returns how
+    many articles were read."""
+    db = connection.raw
+    db.execute(f"INSERT INTO {GRAMS} ({GRAMS}) VALUES ('delete-all')")
     ordered = [int(row[0]) for row in db.execute("SELECT id FROM articles ORDER BY order_key")]
     for start in range(0, len(ordered), _BATCH):
-        db.executemany(
-            f"INSERT INTO articles_fts (rowid, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-            _by_rowid(_rows(connection, ordered[start : start + _BATCH])))
+        rows = _by_rowid(_rows(connection, ordered[start : start + _BATCH]))
+        if main:
+            _insert(connection, rows)
+        else:
+            db.executemany(f"INSERT INTO {GRAMS} (rowid, {_COLUMNS}) "
+                           f"VALUES (?, ?, ?, ?, ?, ?)", _gram_rows(rows))
     return len(ordered)

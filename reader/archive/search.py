@@ -5,18 +5,24 @@ stops after ``limit`` rows: the FTS5 index (its rowid is the order key, so newes
 matches stream backwards), a tag's join rows (``tag_id, order_key``), or the articles'
 order-key index. Every user string reaches SQLite as a bound parameter, and inside FTS5
 expressions only as a double-quoted string, so no user text is ever read as FTS5 syntax.
+
+A word or phrase in a script written without spaces (Chinese, Japanese, Korean, Thai, ...) is
+looked up in the bigram index instead (``bigrams.py``), which drives a search of such words
+alone the way the main index drives one of other words.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from typing import Any
 
 from reader.archive import saved, sources, tags
+from reader.archive.bigrams import query_parts
 from reader.archive.database import Connection
+from reader.archive.fts import GRAMS
 from reader.archive.timestamps import from_micros, to_micros
 from reader.errors import ReaderError
 from reader.query import (
@@ -38,6 +44,7 @@ from reader.records import Headline, Page
 MAX_PAGE_SIZE = 1000
 _SEARCHABLE = re.compile(r"\w")
 _FALSE = "0"
+_MAIN = "articles_fts"
 
 
 class InvalidCursor(ReaderError):
@@ -52,10 +59,17 @@ def quote(text: str) -> str:
     return '"' + text.replace("\x00", "").replace('"', '""') + '"'
 
 
+def _parts(node: Word | Phrase) -> tuple[list[str], list[tuple[str, bool]]]:
+    """What a word or phrase asks of the bigram index (phrases) and of the main one (texts,
+    with whether each is a prefix), when it holds a script written without spaces."""
+    return query_parts(node.text, isinstance(node, Word) and node.prefix)
+
+
 def fts_expression(node: Node) -> str | None:
-    """The FTS5 expression for a purely textual node, or None if SQL must handle it."""
+    """The main index's FTS5 expression for a purely textual node, or None if SQL (or the
+    bigram index) must handle it."""
     if isinstance(node, Word | Phrase):
-        if not _SEARCHABLE.search(node.text):
+        if not _SEARCHABLE.search(node.text) or _parts(node)[0]:
             return None
         prefix = "*" if isinstance(node, Word) and node.prefix else ""
         return quote(node.text) + prefix
@@ -72,17 +86,37 @@ def fts_expression(node: Node) -> str | None:
     return None
 
 
-def _conjunction(children: list[Node]) -> tuple[str | None, list[Node]]:
-    """Split an AND into one FTS5 expression and the children it could not absorb."""
+def grams_expression(node: Node) -> str | None:
+    """The bigram index's FTS5 expression for a node only it can answer (words in scripts
+    written without spaces, and ANDs and ORs of them), or None."""
+    if isinstance(node, Word | Phrase):
+        phrases, plain = _parts(node)
+        return " AND ".join(phrases) if phrases and not plain else None
+    if isinstance(node, Or):
+        parts = [grams_expression(child) for child in node.children]
+        if any(part is None for part in parts):
+            return None
+        return " OR ".join(f"({part})" for part in parts)
+    if isinstance(node, And):
+        expression, rest = _conjunction(list(node.children), grams_expression)
+        return expression if not rest else None
+    return None
+
+
+def _conjunction(children: list[Node],
+                 express: Callable[[Node], str | None] = fts_expression,
+                 ) -> tuple[str | None, list[Node]]:
+    """Split an AND into one FTS5 expression (of the index ``express`` writes for) and the
+    children it could not absorb."""
     positive: list[str] = []
     negative: list[str] = []
     rest: list[Node] = []
     for child in children:
-        expression = fts_expression(child)
+        expression = express(child)
         if expression is not None:
             positive.append(expression)
             continue
-        inner = fts_expression(child.child) if isinstance(child, Not) else None
+        inner = express(child.child) if isinstance(child, Not) else None
         if inner is not None:
             negative.append(inner)
         else:
@@ -110,9 +144,11 @@ class _Sql:
             return {"read": "a.read = 1", "unread": "a.read = 0",
                     "bookmarked": "a.bookmarked = 1"}[node.flag]
         if isinstance(node, DateBound):
+            # An undated article's order key is when it was fetched: no date to compare.
             moment = to_micros(datetime.combine(node.day, time(), tzinfo=UTC))
             self.params.append(moment)
-            return "a.order_key < ?" if node.op == "before" else "a.order_key >= ?"
+            compare = "a.order_key < ?" if node.op == "before" else "a.order_key >= ?"
+            return f"({compare} AND a.published IS NOT NULL)"
         if isinstance(node, TagIs):
             tag_id = tag_id_named(self.connection, node.name)
             if tag_id is None:
@@ -125,6 +161,13 @@ class _Sql:
             return ("EXISTS (SELECT 1 FROM article_tags t "
                     "WHERE t.tag_id = ? AND t.order_key = a.order_key)")
         if isinstance(node, SourceIs):
+            if node.name.isascii() and node.name.isdigit():
+                # A number names a source by its id alone ("1" is not every URL with a 1).
+                number = int(node.name)
+                if number > _LARGEST_ID:
+                    return _FALSE
+                self.params.append(number)
+                return "a.source_id = ?"
             ids = sources.source_ids_matching(self.connection, node.name)
             if not ids:
                 return _FALSE
@@ -134,12 +177,14 @@ class _Sql:
             return f"NOT ({self.condition(node.child)})"
         expression = fts_expression(node)
         if expression is not None:
-            self.params.append(expression)
-            if self.probe_words:
-                return ("EXISTS (SELECT 1 FROM articles_fts p "
-                        "WHERE p.articles_fts MATCH ? AND p.rowid = a.order_key)")
-            # The unary + keeps SQLite from looping over the match list as an index key.
-            return "+a.order_key IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
+            return self._match(_MAIN, expression)
+        if isinstance(node, Word | Phrase):
+            phrases, plain = _parts(node)
+            if phrases:
+                found = [self._match(GRAMS, phrase) for phrase in phrases]
+                found.extend(self._match(_MAIN, quote(text) + ("*" if prefix else ""))
+                             for text, prefix in plain)
+                return "(" + " AND ".join(found) + ")"
         if isinstance(node, And | Or):
             joiner = " AND " if isinstance(node, And) else " OR "
             return "(" + joiner.join(self.condition(child) for child in node.children) + ")"
@@ -147,8 +192,20 @@ class _Sql:
             return _FALSE  # no searchable characters: matches nothing
         raise TypeError(f"unknown query node {node!r}")
 
+    def _match(self, table: str, expression: str) -> str:
+        self.params.append(expression)
+        if self.probe_words:
+            return (f"EXISTS (SELECT 1 FROM {table} p "
+                    f"WHERE p.{table} MATCH ? AND p.rowid = a.order_key)")
+        # The unary + keeps SQLite from looping over the match list as an index key.
+        return f"+a.order_key IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"
+
     def add(self, node: Node) -> None:
         self.terms.append(self.condition(node))
+
+
+#: The largest id SQLite stores (a longer number names no source).
+_LARGEST_ID = 2**63 - 1
 
 
 def tag_id_named(connection: Connection, name: str) -> int | None:
@@ -303,6 +360,11 @@ def _matching_statement(connection: Connection, query: Query, source_id: int | N
     query = saved.expand(connection, query)
     top = _top_level(query.root)
     expression, rest = _conjunction(top) if top else (None, [])
+    table = _MAIN
+    if expression is None and top:
+        # No word for the main index: words in scripts without spaces drive through theirs.
+        expression, rest = _conjunction(top, grams_expression)
+        table = GRAMS
     narrow = _narrow_driver(connection, rest) if expression is not None and \
         query.sort != "relevance" else None
     if narrow is not None:
@@ -340,7 +402,8 @@ def _matching_statement(connection: Connection, query: Query, source_id: int | N
         if counted is not None:
             return counted[0], counted[1], expression
     if expression is not None:
-        statement, params = _fts_statement(expression, sql, query.sort, cursor, columns)
+        statement, params = _fts_statement(expression, sql, query.sort, cursor, columns,
+                                           table)
     else:
         statement, params = _ordered_statement(sql, tag_id, cursor, oldest=oldest,
                                                columns=columns, unread=_has_unread(rest))
@@ -391,8 +454,9 @@ def _where(terms: list[str]) -> str:
 
 
 def _fts_statement(expression: str, sql: _Sql, sort: str, cursor: str | None,
-                   columns: str = _HEADLINE_COLUMNS) -> tuple[str, list[Any]]:
-    terms = ["articles_fts MATCH ?", *sql.terms]
+                   columns: str = _HEADLINE_COLUMNS, table: str = _MAIN
+                   ) -> tuple[str, list[Any]]:
+    terms = [f"{table} MATCH ?", *sql.terms]
     params: list[Any] = [expression, *sql.params]
     if sort == "relevance":
         if cursor is not None:
@@ -412,10 +476,10 @@ def _fts_statement(expression: str, sql: _Sql, sort: str, cursor: str | None,
         # The full-text index gives each match's order key; whether it is unread is one
         # probe of the unread index: a count reads no article rows.
         probed = [_probing_unread(term, "f.rowid") for term in terms]
-        return (f"SELECT NOT {_unread_probe('f.rowid')} AS read FROM articles_fts f "
+        return (f"SELECT NOT {_unread_probe('f.rowid')} AS read FROM {table} f "
                 f"WHERE {_where(probed)} ORDER BY {order}", params)
     # CROSS JOIN pins the FTS index as the outer loop (SQLite's documented planner override)
-    return (f"SELECT {_qualified(selected)} FROM articles_fts f CROSS JOIN articles a "
+    return (f"SELECT {_qualified(selected)} FROM {table} f CROSS JOIN articles a "
             f"ON a.order_key = f.rowid WHERE {_where(terms)} ORDER BY {order}", params)
 
 
