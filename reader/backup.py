@@ -100,34 +100,38 @@ def _remove(path: Path) -> None:
             path.with_name(name).unlink()
 
 
-def check_copy(path: Path) -> int:
-    """Check an archive file no other process uses (a copy); its article count.
+def check_copy(path: Path, shown: Path | None = None) -> int:
+    """Check an archive file no other process uses (a copy); its article count. Errors name
+    ``shown`` (the file the person gave) rather than the copy being checked.
 
     Raises ArchiveCorrupt when SQLite's integrity check or the full-text check fails,
     NotAnArchive without a schema version, ArchiveTooNew for a schema this Broadsheet does
     not know.
     """
+    name = shown or path
     with _sqlite(path) as raw:
         connection = Connection(raw, {})
         try:
             revision = stored_revision(connection)
         except sqlite3.DatabaseError as error:
-            raise ArchiveCorrupt(f"{path} is damaged ({' '.join(str(error).split())})") \
+            raise ArchiveCorrupt(f"{name} is damaged ({' '.join(str(error).split())})") \
                 from None
         if revision is None:
-            raise NotAnArchive(f"{path} has Broadsheet's id but no schema version")
+            raise NotAnArchive(f"{name} has Broadsheet's id but no schema version")
         if revision not in known_revisions():
             raise ArchiveTooNew(
-                f"{path} was written by a newer Broadsheet (schema {revision}); this version "
+                f"{name} was written by a newer Broadsheet (schema {revision}); this version "
                 f"reads schema {HEAD_REVISION} at most")
         for check in (health.integrity, health.full_text):
             result = check(connection)
             if not result.ok:
-                raise ArchiveCorrupt(f"{path} fails the {result.name} check: {result.detail}")
+                detail = result.detail.split(";")[0]  # the hints are for an archive in use
+                raise ArchiveCorrupt(f"{name} is damaged: its {result.name} check failed "
+                                     f"({detail})")
         try:
             return int(raw.execute("SELECT count(*) FROM articles").fetchone()[0])
         except sqlite3.DatabaseError as error:
-            raise ArchiveCorrupt(f"{path} is damaged ({' '.join(str(error).split())})") \
+            raise ArchiveCorrupt(f"{name} is damaged ({' '.join(str(error).split())})") \
                 from None
 
 
@@ -159,7 +163,7 @@ def backup(archive: Path, target: Path) -> BackupResult:
             raise ArchiveUnavailable(f"cannot write {partial}: {error.strerror}") from None
         finally:
             source.close()
-        articles = check_copy(partial)
+        articles = check_copy(partial, target)
         os.replace(partial, target)
     except BaseException:
         _remove(partial)
@@ -187,7 +191,7 @@ def restore(archive: Path, copy: Path) -> RestoreResult:
                 shutil.copyfile(wal, staged.with_name(staged.name + "-wal"))
         except OSError as error:
             raise ArchiveUnavailable(f"cannot copy {copy}: {error.strerror}") from None
-        articles = check_copy(staged)
+        articles = check_copy(staged, copy)
         with _sqlite(staged) as raw:
             raw.execute("PRAGMA journal_mode = WAL")
             raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
