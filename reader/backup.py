@@ -175,7 +175,8 @@ def restore(archive: Path, copy: Path) -> RestoreResult:
     """Put the checked archive ``copy`` in the place of ``archive``, keeping the current one
     as ``NAME.before-restore-STAMP`` beside it (see the module docstring)."""
     if not identify(copy):
-        raise NotAnArchive(f"{copy} is empty or missing: not a Broadsheet archive")
+        raise NotAnArchive(f"{copy} is not a Broadsheet archive (it is empty)" if copy.exists()
+                           else f"there is no file at {copy}")
     if copy.resolve() == archive.resolve():
         raise ArchiveError(f"{copy} is the archive itself; give a backup to restore")
     if archive.exists() and open_elsewhere(archive):
