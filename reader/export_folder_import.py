@@ -109,7 +109,7 @@ def _entry(entry: object, folder: Path) -> RestoredArticle | None:
     )
     state = ArticleState(read=_flag(entry.get("read")), bookmarked=_flag(entry.get("bookmarked")),
                          tags=_tags(entry.get("tags")))
-    return RestoredArticle(draft, state, source_ref)
+    return RestoredArticle(draft, state, source_ref, parse_moment(entry.get("fetched")))
 
 
 def read_export_folder(folder: Path) -> tuple[list[RestoredArticle], str | None]:

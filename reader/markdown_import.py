@@ -73,6 +73,9 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
                                    f"{' '.join(str(problem).split())}") from None
     except RecursionError:
         raise MalformedFrontMatter("the front matter is nested too deeply") from None
+    except (ValueError, TypeError, OverflowError) as error:  # a date like 2024-13-01
+        raise MalformedFrontMatter(f"the front matter holds a value YAML cannot read: "
+                                   f"{' '.join(str(error).split())}") from None
     if loaded is None:
         return {}, text[match.end():]
     if not isinstance(loaded, dict):

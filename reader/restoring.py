@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from reader.archive import articles, sources, tags
 from reader.archive.database import Connection
@@ -42,6 +43,9 @@ class RestoredArticle:
     draft: ArticleDraft
     state: ArticleState
     source: SourceRef | None = None
+    #: When the article first reached the archive it was exported from (the date an undated
+    #: article is listed by).
+    fetched: datetime | None = None
 
 
 def source_for(connection: Connection, ref: SourceRef | None) -> int:
@@ -82,7 +86,8 @@ def store_restored(connection: Connection, source_id: int, item: RestoredArticle
     """Store one article and put its state back, in the caller's write; "updated" when only
     its state changed."""
     draft = _known_guid(connection, source_id, item.draft)
-    outcome = articles.store_draft(connection, source_id, draft, image_hashes=image_hashes)
+    outcome = articles.store_draft(connection, source_id, draft, item.fetched,
+                                   image_hashes=image_hashes)
     article_id = outcome.article_id
     if article_id is None:
         return outcome

@@ -334,14 +334,37 @@ def test_an_import_touches_no_network_for_remote_images(tmp_path: Path,
     assert "tracker.example" not in article.body_html
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.sampled_from("-.:#[]{}&*!|>'\"%@` \n\tabc01"), max_size=300))
-def test_front_matter_parser_raises_only_its_own_error(text: str) -> None:
+@pytest.mark.parametrize("matter, says", [
+    ("published: 2024-13-01", "a value YAML cannot read: month must be in 1..12"),
+    ("n: !!int abc", "a value YAML cannot read"),
+    ("x: !!python/object:os.system {}", "not valid YAML"),
+    ("just a string", "a YAML string, not a mapping"),
+])
+def test_front_matter_yaml_cannot_read_is_one_clear_error(matter: str, says: str) -> None:
+    with pytest.raises(MalformedFrontMatter, match=says):
+        split_front_matter(f"---\n{matter}\n---\nBody.\n")
+
+
+_YAML_LINE = st.one_of(
+    st.text(alphabet=st.sampled_from("-.:#[]{}&*!|>'\"%@` \tabc01"), max_size=30),
+    st.builds(lambda key, y, m, d: f"{key}: {y:04d}-{m:02d}-{d:02d}",
+              st.sampled_from(["published", "date", "created"]), st.integers(0, 9999),
+              st.integers(0, 99), st.integers(0, 99)),
+    st.sampled_from(["a: &x [*x]", "tags: [a, [b, {c: d}]]", "? [k]\n: v", "!!binary zz",
+                     "author: !!str 5", "read: maybe", "title: [[Wiki]]"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_YAML_LINE, max_size=8), st.booleans())
+def test_front_matter_parser_raises_only_its_own_error(lines: list[str], closed: bool) -> None:
+    text = "---\n" + "\n".join(lines) + ("\n---\nBody.\n" if closed else "\n")
     try:
         matter, body = split_front_matter(text)
+        article, _note = read_markdown(text.encode(), Path("any.md"))
     except MalformedFrontMatter:
         return
-    assert isinstance(matter, dict) and isinstance(body, str)
+    assert isinstance(matter, dict) and isinstance(body, str) and article.draft.title
 
 
 @settings(max_examples=150, deadline=None)
@@ -361,3 +384,15 @@ def test_reading_markdown_leaves_the_file_alone(tmp_path: Path, archive: Archive
     import_paths(archive, [page])
     assert (page.stat().st_mtime_ns, page.read_bytes()) == before
     assert not [name for name in os.listdir(tmp_path) if name.startswith("keep.md.")]
+
+
+def test_an_undated_exported_article_keeps_its_place_by_when_it_was_fetched(
+        tmp_path: Path, archive_path: Path) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "articles.json").write_text(json.dumps([
+        {"title": "Dated", "body_html": "<p>One.</p>", "published": "2024-01-01T00:00:00Z"},
+        {"title": "Undated", "body_html": "<p>Two.</p>", "published": None,
+         "fetched": "2020-01-01T00:00:00+00:00"}]), "utf-8")
+    run_json(archive_path, "import", str(folder))
+    assert [row["title"] for row in run_json(archive_path, "list")] == ["Dated", "Undated"]
