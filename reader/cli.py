@@ -23,8 +23,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import IO, Any, TextIO, cast
 
-from reader import cli_sources, operations
-from reader.archive import Archive
+from reader import cli_backup, cli_sources, operations
+from reader.archive import Archive, default_archive_path
 from reader.errors import ReaderError
 from reader.records import (
     ArchiveTotals,
@@ -628,7 +628,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    parents=[archive_again, *parents])
 
     sub = add("import", "import files or whole folders: text pages (.txt), web pages (.html), "
-                        "feed files (.xml, .rss, .atom, .json) and OPML lists (.opml)", json_flag)
+                        "Markdown (.md, with YAML front matter or none), feed files (.xml, .rss, "
+                        ".atom, .json), OPML lists (.opml) and json export folders (holding "
+                        "articles.json)", json_flag)
     sub.add_argument("paths", nargs="+", metavar="PATH", type=_path)
     sub = add("list", "list headlines, newest first, optionally matching a search", json_flag)
     sub.add_argument("query", nargs="*", metavar="QUERY", type=_text,
@@ -681,6 +683,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("source_ids", nargs="*", type=_row_id, metavar="SOURCE_ID")
     add("sources", "list sources with their state and last error", json_flag)
     cli_sources.add_parsers(add, json_flag, _row_id, _text)
+    cli_backup.add_parsers(add, json_flag, _path)
     sub = add("delete-tag", "take a tag off every article and drop it (the articles stay)")
     sub.add_argument("name", metavar="NAME", type=_text)
     sub = add("move-source", "put a source in a folder (its source tag, put on its articles); "
@@ -773,6 +776,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     if getattr(args, "json", False) is False:
         args.json = False
     try:
+        if args.command in cli_backup.COMMANDS:
+            return cli_backup.COMMANDS[args.command](default_archive_path(args.archive), args,
+                                                     stream)
         with Archive.open(args.archive) as archive:
             if args.command != "check":  # which checks everything itself
                 notice = archive.due_check()

@@ -4,7 +4,10 @@ Each file becomes drafts (parsing runs outside any transaction), then drafts are
 batches, one transaction per batch: a kill mid-import loses at most the batch in flight,
 never leaves half an article, and a bad file is reported without stopping the rest.
 Text pages and web pages go to the "Imported files" source; a feed file becomes a source of
-its own (kind ``feedfile``, never synced); an OPML list subscribes to its feeds.
+its own (kind ``feedfile``, never synced); an OPML list subscribes to its feeds. Markdown
+files (``reader.markdown_import``) and json export folders (``reader.export_folder_import``)
+bring their read, bookmark and tag state with them, and an export's articles go back to the
+source they were exported from (``reader.restoring``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from reader.archive import Archive, articles, sources
 from reader.archive import images as archive_images
+from reader.archive.database import Connection
 from reader.errors import (
     DocumentError,
     DocumentTooLarge,
@@ -25,6 +29,8 @@ from reader.errors import (
     UnreadableDocument,
     UnsupportedDocument,
 )
+from reader.export_folder_import import ARTICLES_FILE, is_export_folder, read_export_folder
+from reader.markdown_import import MARKDOWN_SUFFIXES, read_markdown
 from reader.records import ArticleDraft, ImportResult, ImportStatus, StoreOutcome
 from reader.render.images import (
     MAX_IMAGE_BYTES,
@@ -33,6 +39,7 @@ from reader.render.images import (
     find_images,
     prepare_image,
 )
+from reader.restoring import RestoredArticle, source_for, store_restored
 from reader.sync.extract import MAX_PAGE_BYTES, extract_article
 from reader.sync.feeds import parse_feed
 from reader.sync.opml import OutlineFeed, is_opml, read_opml
@@ -45,7 +52,8 @@ TEXT_PAGE_SUFFIXES = frozenset({".txt", ".text"})
 WEB_PAGE_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".rdf", ".json", ".feed"})
 OPML_SUFFIXES = frozenset({".opml"})
-SUPPORTED_SUFFIXES = TEXT_PAGE_SUFFIXES | WEB_PAGE_SUFFIXES | FEED_SUFFIXES | OPML_SUFFIXES
+SUPPORTED_SUFFIXES = (TEXT_PAGE_SUFFIXES | WEB_PAGE_SUFFIXES | FEED_SUFFIXES | OPML_SUFFIXES
+                      | MARKDOWN_SUFFIXES)
 NEVER_TEXT_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".pdf", ".zip", ".gz", ".db",
                                  ".sqlite", ".exe", ".webp", ".mp3", ".mp4"})
 FEED_FILE_KIND = "feedfile"
@@ -65,6 +73,8 @@ class _Parsed:
     images: tuple[StoredImage, ...] = ()
     #: What a budget cut from the file as a whole (a feed's oldest entries), for its result.
     note: str | None = None
+    #: For exports and Markdown: each draft's state and source (stored by ``store_restored``).
+    restored: tuple[RestoredArticle, ...] = ()
 
 
 def _describe_size(size: int) -> str:
@@ -82,6 +92,8 @@ def _kind(path: Path, data: bytes) -> str:
         return "page"
     if suffix in TEXT_PAGE_SUFFIXES:
         return "text"
+    if suffix in MARKDOWN_SUFFIXES:
+        return "markdown"
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if is_opml(data):
         return "opml"
@@ -103,8 +115,8 @@ def _read_bytes(path: Path, explicit: bool) -> bytes:
         raise UnreadableDocument("not a regular file")
     if explicit and path.suffix.lower() in NEVER_TEXT_SUFFIXES:
         raise UnsupportedDocument(
-            f"{path.suffix} files are not supported; import text pages, web pages, feeds or "
-            f"OPML lists")
+            f"{path.suffix} files are not supported; import text pages, web pages, Markdown, "
+            f"feeds, OPML lists or a json export folder")
     if info.st_size == 0:
         raise EmptyDocument("the file is empty")
     limit = max(MAX_TEXT_PAGE_BYTES, MAX_PAGE_BYTES, MAX_FEED_BYTES)
@@ -148,8 +160,10 @@ def _local_images(body: str, folder: Path) -> tuple[str, dict[str, StoredImage]]
 
 
 def _with_local_images(path: Path, drafts: Sequence[ArticleDraft],
-                       feed_title: str | None = None, note: str | None = None) -> _Parsed:
-    bodies = [_local_images(draft.body_html, path.parent) for draft in drafts]
+                       feed_title: str | None = None, note: str | None = None,
+                       restored: Sequence[RestoredArticle] = (),
+                       folder: Path | None = None) -> _Parsed:
+    bodies = [_local_images(draft.body_html, folder or path.parent) for draft in drafts]
     images: dict[str, StoredImage] = {}
     for _body, found in bodies:
         images.update(found)
@@ -161,6 +175,7 @@ def _with_local_images(path: Path, drafts: Sequence[ArticleDraft],
         tuple(tuple(found) for _body, found in bodies),
         tuple(images.values()),
         note,
+        tuple(restored),
     )
 
 
@@ -175,6 +190,11 @@ def read_document(path: Path, explicit: bool = True) -> _Parsed | list[OutlineFe
         feed = parse_feed(data, LOCAL_BASE + quote(path.name))
         return _with_local_images(path, feed.entries, feed.title or valid_text(path.name),
                                   feed.note)
+    if kind == "markdown":
+        item, cut = read_markdown(data, path)
+        if item.draft.url is None:
+            item = dataclasses.replace(item, draft=dataclasses.replace(item.draft, guid=uri))
+        return _with_local_images(path, [item.draft], note=cut, restored=[item])
     if kind == "page":
         draft = extract_article(data, None)
         return _with_local_images(path, [dataclasses.replace(draft, url=None, guid=uri)])
@@ -190,19 +210,39 @@ def expand(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
     """Files to import, each with whether it was named explicitly (vs found in a folder).
 
     A folder contributes every supported file in it and its subfolders, in name order;
-    hidden files and files of other kinds in a folder are skipped.
+    hidden files and files of other kinds in a folder are skipped. A json export folder (one
+    holding ``articles.json``), named or found inside one, is one item: the folder itself.
     """
     for path in paths:
-        if path.is_dir():
+        if is_export_folder(path):
+            yield path, True
+        elif path.is_dir():
             found = sorted(
                 candidate for candidate in path.rglob("*")
                 if candidate.suffix.lower() in SUPPORTED_SUFFIXES
                 and not any(part.startswith(".") for part in candidate.relative_to(path).parts)
                 and candidate.is_file()
             )
-            yield from ((candidate, False) for candidate in found)
+            exports = {candidate.parent for candidate in found
+                       if candidate.name == ARTICLES_FILE and is_export_folder(candidate.parent)}
+            for candidate in found:
+                if candidate.parent in exports and candidate.name == ARTICLES_FILE:
+                    yield candidate.parent, False
+                elif not any(candidate.is_relative_to(root) for root in exports):
+                    yield candidate, False
         else:
             yield path, True
+
+
+def _export_chunks(folder: Path) -> Iterator[_Parsed]:
+    """An export folder's articles in batches, each with its images read from the folder
+    (not all at once: an archive's images may be gigabytes)."""
+    restored, note = read_export_folder(folder)
+    for start in range(0, max(len(restored), 1), BATCH_SIZE):
+        chunk = restored[start:start + BATCH_SIZE]
+        yield _with_local_images(folder, [item.draft for item in chunk],
+                                 note=note if start == 0 else None, restored=chunk,
+                                 folder=folder)
 
 
 def import_paths(archive: Archive, paths: Iterable[str | Path],
@@ -213,7 +253,15 @@ def import_paths(archive: Archive, paths: Iterable[str | Path],
     batch: list[_Parsed] = []
     for done, (path, explicit) in enumerate(files, start=1):
         try:
-            parsed = read_document(path, explicit)
+            if path.is_dir():
+                for chunk in _export_chunks(path):
+                    batch.append(chunk)
+                    if sum(len(item.drafts) for item in batch) >= BATCH_SIZE:
+                        _store(archive, batch, results)
+                        batch = []
+                parsed: _Parsed | list[OutlineFeed] | None = None
+            else:
+                parsed = read_document(path, explicit)
         except DocumentError as error:
             results[path] = ImportResult(str(path), "failed", (), str(error))
         else:
@@ -222,7 +270,7 @@ def import_paths(archive: Archive, paths: Iterable[str | Path],
                 results[path] = ImportResult(
                     str(path), "imported" if added else "unchanged", (), None,
                     f"subscribed to {added} feed(s); {existing} already subscribed")
-            else:
+            elif parsed is not None:
                 batch.append(parsed)
         if sum(len(item.drafts) for item in batch) >= BATCH_SIZE:
             _store(archive, batch, results)
@@ -248,14 +296,41 @@ def _store(archive: Archive, batch: list[_Parsed], results: dict[Path, ImportRes
                 (image.sha256, image.mime_type, image.width, image.height, image.data)
                 for image in item.images))
             hashes = item.image_hashes or tuple(() for _ in item.drafts)
-            outcomes = [articles.store_draft(connection, source_id, draft, image_hashes=shown)
-                        for draft, shown in zip(item.drafts, hashes, strict=True)]
-            results[item.path] = _result(item.path, outcomes, item.note)
+            if item.restored:
+                outcomes = _store_restored(connection, item, hashes)
+            else:
+                outcomes = [articles.store_draft(connection, source_id, draft,
+                                                 image_hashes=shown)
+                            for draft, shown in zip(item.drafts, hashes, strict=True)]
+            earlier = results.get(item.path)
+            results[item.path] = _result(item.path, outcomes, item.note, earlier)
 
 
-def _result(path: Path, outcomes: list[StoreOutcome], cut: str | None = None) -> ImportResult:
+def _store_restored(connection: Connection, item: _Parsed,
+                    hashes: Sequence[Sequence[str]]) -> list[StoreOutcome]:
+    """Articles with their state, each in the source it was exported from (a source is
+    looked up once per batch)."""
+    known: dict[tuple[str | None, str], int] = {}
+    outcomes = []
+    for draft, restored, shown in zip(item.drafts, item.restored, hashes, strict=True):
+        ref = restored.source
+        key = (None, "") if ref is None else (ref.url, ref.title)
+        if key not in known:
+            known[key] = source_for(connection, ref)
+        outcomes.append(store_restored(
+            connection, known[key], dataclasses.replace(restored, draft=draft), shown))
+    return outcomes
+
+
+def _result(path: Path, outcomes: list[StoreOutcome], cut: str | None = None,
+            earlier: ImportResult | None = None) -> ImportResult:
+    """One file's result; ``earlier`` is what the batches before stored of the same folder."""
     ids = tuple(o.article_id for o in outcomes if o.article_id is not None)
     statuses = {o.status for o in outcomes}
+    if earlier is not None:
+        ids = earlier.article_ids + ids
+        statuses.add(earlier.status)  # type: ignore[arg-type]
+        cut = cut or earlier.note
     status: ImportStatus
     if "imported" in statuses:
         status = "imported"
@@ -266,8 +341,8 @@ def _result(path: Path, outcomes: list[StoreOutcome], cut: str | None = None) ->
     note = None
     if "tombstoned" in statuses:
         note = "deleted from the archive earlier; not re-imported"
-    if not outcomes:
-        note = "the feed has no entries"
+    if not ids and not outcomes:
+        note = "the export holds no articles" if path.is_dir() else "the feed has no entries"
     if cut is not None:
         note = cut if note is None else f"{cut}; {note}"
     return ImportResult(str(path), status, ids, None, note)

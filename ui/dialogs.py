@@ -26,8 +26,8 @@ from reader.records import Article
 from ui.shortcuts import cheat_sheet
 from ui.window_state import MAX_MARK_OLDER_DAYS
 
-IMPORT_FILTER = ("Articles and feeds (*.txt *.text *.html *.htm *.xml *.rss *.atom *.json "
-                 "*.opml);;All files (*)")
+IMPORT_FILTER = ("Articles and feeds (*.txt *.text *.html *.htm *.md *.markdown *.xml *.rss "
+                 "*.atom *.json *.opml);;All files (*)")
 
 
 def ask_text(parent: QWidget, title: str, label: str, value: str = "") -> str | None:

@@ -33,6 +33,7 @@ from ui.counts import CountKeeper
 from ui.headlines import HeadlineModel, HeadlineView
 from ui.navigation import Navigator
 from ui.operations import ArchiveOps
+from ui.opml_actions import OpmlActions, ask_opml_target, ask_opml_to_import
 from ui.preferences import PreferencesDialog
 from ui.reading import ArticleReader
 from ui.saved_searches import SavedSearchActions
@@ -45,6 +46,7 @@ from ui.sync_runner import SyncRunner
 from ui.tag_filter import FilterChoice
 from ui.tasks import TaskRunner
 from ui.theme import Themes
+from ui.weekly_backup import WeeklyBackup
 from ui.window_state import (
     DEFAULT_SIZE,
     ArchiveView,
@@ -97,6 +99,9 @@ class MainWindow(QMainWindow):
         self.reader.article_gone.connect(self._article_gone)
         self.sync = SyncRunner(self.ops, self.status, self)
         self.adder = Adder(self.ops, self.status, self.sync, self)
+        self.opml = OpmlActions(self.ops, self.adder, self.status, self)
+        self.weekly_backup = WeeklyBackup(archive, self.runner, self.status, self)
+        self.sync.synced.connect(self.weekly_backup.run_if_due)
         self.article_actions = ArticleActions(self.ops, self.reader, self.article_view,
                                               self.status, self.tag_model, self,
                                               self.navigator.selected, self.user)
@@ -164,6 +169,8 @@ class MainWindow(QMainWindow):
             "import_files": lambda: self.adder.import_paths(dialogs.ask_import_paths(self)),
             "add_source": lambda: self.adder.add_source(
                 dialogs.ask_text(self, "Add source", "Feed or site address:")),
+            "import_opml": lambda: self.opml.import_file(ask_opml_to_import(self)),
+            "export_opml": lambda: self.opml.export_file(ask_opml_target(self)),
             "save_page": lambda: self.adder.add_source(
                 dialogs.ask_text(self, "Save a web page", "Page address:"), page=True),
             "sync": self.sync.start, "quit": self.close,
@@ -227,6 +234,7 @@ class MainWindow(QMainWindow):
         self.headline_view.set_snippets(preferences.snippets)
         self.tag_model.set_tag_sources(preferences.tag_sources)
         self.sync.schedule(0 if self._screenshot else preferences.sync_every_minutes)
+        self.weekly_backup.enabled = preferences.weekly_backup and not self._screenshot
 
     def _start(self, loaded: tuple[ArchiveView, ChangeWatch]) -> None:
         """The archive's remembered view has arrived: show it (``--select``/``--query``
@@ -243,6 +251,7 @@ class MainWindow(QMainWindow):
         if self.user.preferences().sync_at_start and not self._screenshot:
             self.sync.start(automatic=True)
         self.status.report_health(self.archive, self.runner)
+        self.weekly_backup.run_if_due()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         for dialog in self.findChildren(QDialog):

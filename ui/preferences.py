@@ -55,6 +55,9 @@ class PreferencesDialog(QDialog):
                                      "tag list")
         self.tag_sources.setToolTip("Off: the left pane lists only tags you put on articles")
         self.tag_sources.setChecked(preferences.tag_sources)
+        self.weekly_backup = QCheckBox("Back up the archive every week (the last four are "
+                                       "kept beside it)")
+        self.weekly_backup.setChecked(preferences.weekly_backup)
 
         form = QFormLayout()
         form.addRow("Theme:", self.theme)
@@ -64,6 +67,7 @@ class PreferencesDialog(QDialog):
         form.addRow("Sync every:", self.sync_every)
         form.addRow("", self.sync_at_start)
         form.addRow("", self.tag_sources)
+        form.addRow("", self.weekly_backup)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)
@@ -71,7 +75,8 @@ class PreferencesDialog(QDialog):
         layout.addWidget(buttons)
         for combo in (self.theme, self.typeface):
             combo.currentIndexChanged.connect(self._edited)
-        for box in (self.mark_read, self.snippets, self.sync_at_start, self.tag_sources):
+        for box in (self.mark_read, self.snippets, self.sync_at_start, self.tag_sources,
+                    self.weekly_backup):
             box.toggled.connect(self._edited)
         self.sync_every.valueChanged.connect(self._edited)
 
@@ -96,5 +101,6 @@ class PreferencesDialog(QDialog):
             mark_read_on_open=self.mark_read.isChecked(), snippets=self.snippets.isChecked(),
             sync_every_minutes=self.sync_every.value(),
             sync_at_start=self.sync_at_start.isChecked(),
-            tag_sources=self.tag_sources.isChecked())
+            tag_sources=self.tag_sources.isChecked(),
+            weekly_backup=self.weekly_backup.isChecked())
         self.changed.emit(self._preferences)

@@ -43,6 +43,8 @@ class SyncRunner(QObject):
 
     #: (sources done, sources in all, the report of the one just done) — queued to the GUI.
     _progressed = Signal(int, int, object)
+    #: A sync has ended (whatever it found): what waits for one, such as the weekly backup.
+    synced = Signal()
 
     def __init__(self, ops: ArchiveOps, status: StatusLine, parent: QObject | None = None,
                  ) -> None:
@@ -103,6 +105,7 @@ class SyncRunner(QObject):
             self._drop_pending()  # the whole sync's changes were just broadcast
             self._cancel = None
             self._status.sync_ended()
+            self.synced.emit()
             if automatic and reports and all(r.status == "failed" for r in reports):
                 when = QTime.currentTime().addSecs(self.every_minutes * 60)
                 again = f"; next try at {when.toString('HH:mm')}" if self._every.isActive() \
@@ -115,6 +118,7 @@ class SyncRunner(QObject):
             self._broadcast_pending()
             self._cancel = None
             self._status.sync_ended()
+            self.synced.emit()
             self._status.show_error(error)
 
         self._ops.long(lambda: operations.sync(self._ops.archive, wanted, progress=progress,

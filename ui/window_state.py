@@ -75,6 +75,8 @@ class Preferences:
     sync_at_start: bool = False
     #: The left pane's Tags lists feed categories and folder tags too, not only hand-made ones.
     tag_sources: bool = True
+    #: A copy of the archive beside it once a week (``ui.weekly_backup``).
+    weekly_backup: bool = False
 
 
 def _one_of(value: str, allowed: tuple[str, ...], default: str) -> str:
@@ -125,7 +127,8 @@ class UserSettings:
             snippets=bool(value("snippets", default.snippets, type=bool)),
             sync_every_minutes=min(max(every, 0), MAX_SYNC_MINUTES),
             sync_at_start=bool(value("sync_at_start", default.sync_at_start, type=bool)),
-            tag_sources=bool(value("tag_sources", default.tag_sources, type=bool)))
+            tag_sources=bool(value("tag_sources", default.tag_sources, type=bool)),
+            weekly_backup=bool(value("weekly_backup", default.weekly_backup, type=bool)))
 
     def save_preferences(self, preferences: Preferences) -> None:
         for key, value in dataclasses.asdict(preferences).items():
