@@ -471,7 +471,7 @@ def cmd_export_opml(archive: Archive, args: argparse.Namespace, out: TextIO) -> 
     from pathlib import Path
 
     from reader.errors import UnreadableDocument
-    from reader.sync.subscribe import export_opml
+    from reader.opml_export import export_opml
 
     data = export_opml(archive)
     target = Path(args.path)

@@ -12,7 +12,17 @@ from pathlib import Path
 
 from reader.archive import Archive, sources
 from reader.errors import UnreadableDocument
-from reader.sync.subscribe import export_opml
+from reader.sync.opml import OutlineFeed, write_opml
+
+
+def export_opml(archive: Archive) -> bytes:
+    """Every feed subscription as OPML 2.0, source tags as folders. Here, not beside the
+    subscribing code, so the window's File menu does not import the sync machinery (an HTML
+    extractor and an HTTP client: 0.4 s and 40 MB) before its first paint."""
+    with archive.reading() as connection:
+        feeds = sources.feed_subscriptions(connection)
+    return write_opml([OutlineFeed(feed.url, feed.title, feed.site_url, feed.tags)
+                       for feed in feeds])
 
 
 def write_opml_file(archive: Archive, path: Path) -> int:

@@ -10,8 +10,9 @@ from feedserver import FeedServer
 from test_sync import rss, story
 
 from reader.archive import Archive
+from reader.opml_export import export_opml
 from reader.sync.opml import OutlineFeed, read_opml
-from reader.sync.subscribe import export_opml, subscribe, subscribe_outlines
+from reader.sync.subscribe import subscribe, subscribe_outlines
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from reader.sync.cpu import CpuPool
 from reader.sync.extract import MAX_PAGE_BYTES, extract_article
 from reader.sync.feeds import ParsedFeed, parse_feed
 from reader.sync.fetch import Fetcher
-from reader.sync.opml import OutlineFeed, write_opml
+from reader.sync.opml import OutlineFeed
 from reader.sync.pipeline import FEED_ACCEPT, ImageCache, localise_images
 
 
@@ -170,11 +170,3 @@ def subscribe_outlines(archive: Archive, outlines: Sequence[OutlineFeed]) -> tup
                 sources.set_tags(connection, source_id, names)
                 existing += 1
     return added, existing
-
-
-def export_opml(archive: Archive) -> bytes:
-    """Every feed subscription as OPML 2.0, source tags as folders."""
-    with archive.reading() as connection:
-        feeds = sources.feed_subscriptions(connection)
-    return write_opml([OutlineFeed(feed.url, feed.title, feed.site_url, feed.tags)
-                       for feed in feeds])
