@@ -44,7 +44,13 @@ def test_quick_benchmark_writes_every_figure(tmp_path: Path) -> None:
     assert result["articles"] == 2000
     for key in NUMBER_KEYS:
         assert _is_number(result[key]), (key, result.get(key))
-    assert result["newsboat_items_per_s"] is None or _is_number(result["newsboat_items_per_s"])
+    assert result["ingest_items_stored"] == result["ingest_items"] > 0
+    assert 0 < result["ingest_same_feeds_items_stored"] < result["ingest_items_stored"]
+    for key in ("newsboat_items_per_s", "newsboat_items_stored", "newsboat_bytes_per_item",
+                "ingest_vs_newsboat", "ingest_vs_newsboat_same_feeds"):
+        assert result[key] is None or _is_number(result[key]), key
+    if result["newsboat_items_stored"] is not None:  # it stores RSS and Atom, not JSON Feed
+        assert result["newsboat_items_stored"] == result["ingest_same_feeds_items_stored"]
     machine = result["machine"]
     assert _is_number(machine["cores"]) and _is_number(machine["memory_mb"])
     assert isinstance(machine["sqlite_version"], str) and isinstance(machine["python"], str)
