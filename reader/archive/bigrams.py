@@ -19,6 +19,7 @@ kana find their usual forms.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -47,18 +48,37 @@ _RANGES = (
     "\uff66-\uffdc"  # half-width katakana and hangul
     "\U00020000-\U0003134f"  # CJK extensions B-G
 )
-_UNSPACED = re.compile(f"[{_RANGES}]")
-#: Characters NFKC turns into those scripts (Kangxi radicals, enclosed and squared forms):
-#: text with none of these and none of the scripts gives no terms, and is not normalised.
-_BECOMES_UNSPACED = re.compile(f"[{_RANGES}\u2e80-\u2fdf\u3200-\u33ff\U0001f200-\U0001f2ff]")
-#: A word as the main index sees one (letters and digits), with the marks of these scripts.
-_WORD = re.compile(f"(?:[^\\W_]|[{_RANGES}])+")
-_SEGMENT = re.compile(f"[{_RANGES}]+|[^{_RANGES}]+")
+
+
+# Compiled on first use, not at import: together they take ~8 ms to compile, which the
+# window's first paint (it imports the archive) has no use for.
+@functools.cache
+def _unspaced() -> re.Pattern[str]:
+    return re.compile(f"[{_RANGES}]")
+
+
+@functools.cache
+def _becomes_unspaced() -> re.Pattern[str]:
+    """Characters NFKC turns into those scripts (Kangxi radicals, enclosed and squared forms):
+    text with none of these and none of the scripts gives no terms, and is not normalised."""
+    return re.compile(f"[{_RANGES}\u2e80-\u2fdf\u3200-\u33ff\U0001f200-\U0001f2ff]")
+
+
+@functools.cache
+def _word() -> re.Pattern[str]:
+    """A word as the main index sees one (letters and digits), with the marks of these
+    scripts."""
+    return re.compile(f"(?:[^\\W_]|[{_RANGES}])+")
+
+
+@functools.cache
+def _segment() -> re.Pattern[str]:
+    return re.compile(f"[{_RANGES}]+|[^{_RANGES}]+")
 
 
 def has_unspaced(text: str) -> bool:
     """Whether ``text`` holds a character of a script written without spaces."""
-    return _UNSPACED.search(text) is not None
+    return _unspaced().search(text) is not None
 
 
 def _pairs(run: str) -> list[str]:
@@ -67,7 +87,7 @@ def _pairs(run: str) -> list[str]:
 
 def _segments(word: str) -> list[tuple[str, bool]]:
     """A word cut where it changes between these scripts and others: (text, unspaced)."""
-    return [(part, _UNSPACED.match(part) is not None) for part in _SEGMENT.findall(word)]
+    return [(part, _unspaced().match(part) is not None) for part in _segment().findall(word)]
 
 
 def index_text(text: str) -> str:
@@ -76,11 +96,11 @@ def index_text(text: str) -> str:
     Only words holding a character of these scripts give terms: a word of other letters
     alone is the main index's.
     """
-    if _BECOMES_UNSPACED.search(text) is None:
+    if _becomes_unspaced().search(text) is None:
         return ""
     normal = unicodedata.normalize("NFKC", text)
     terms: list[str] = []
-    for word in _WORD.findall(normal):
+    for word in _word().findall(normal):
         if not has_unspaced(word):
             continue
         for part, unspaced in _segments(word):
@@ -109,7 +129,7 @@ def query_parts(text: str, prefix: bool = False
     """
     normal = unicodedata.normalize("NFKC", text)
     groups: list[tuple[bool, list[str]]] = []
-    for word in _WORD.findall(normal):
+    for word in _word().findall(normal):
         unspaced = has_unspaced(word)
         if groups and groups[-1][0] == unspaced:
             groups[-1][1].append(word)
