@@ -154,10 +154,12 @@ def _epubcheck() -> list[str] | None:
 @pytest.mark.skipif(_epubcheck() is None, reason="epubcheck is not installed")
 def test_epub_passes_epubcheck(filled: Archive, tmp_path: Path) -> None:
     filled.store([ArticleDraft(title="", body_html="<p>No title <br> odd &amp; markup"
-                               "<table><tr><td>x</table>", guid="g3")])
+                               "<table><tr><td>x</table>", guid="g3"),
+                  ArticleDraft(title="No body", body_html="", guid="g4")])
     out = tmp_path / "book.epub"
     export(filled, "epub", out)
-    run = subprocess.run([*(_epubcheck() or []), str(out)], capture_output=True, text=True, timeout=300)
+    run = subprocess.run([*(_epubcheck() or []), str(out)], capture_output=True, text=True,
+                         timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
 
 
@@ -198,19 +200,43 @@ def test_a_missing_parent_folder_is_refused(filled: Archive, tmp_path: Path) -> 
             export(filled, format, tmp_path / "file" / "out")  # type: ignore[arg-type]
 
 
-def test_a_failure_midway_leaves_nothing_complete_looking(filled: Archive, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch
-                                                          ) -> None:
+@pytest.mark.parametrize("format", ["md", "html", "epub", "json"])
+def test_a_full_disk_midway_leaves_nothing_complete_looking(filled: Archive, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            format: str) -> None:
     from reader.export import progress
 
-    def full_disk(self: progress.Tally, folder: Path, images: object) -> None:
-        raise OSError(28, "No space left on device")
+    written = progress.Tally.article_done
 
-    monkeypatch.setattr(progress.Tally, "images_into", full_disk)
-    with pytest.raises(ExportError, match="No space left"):
-        export(filled, "md", tmp_path / "out")
-    assert list(tmp_path.iterdir()) == [tmp_path / "archive.db"] or not any(
-        p.name.startswith("out") for p in tmp_path.iterdir())
+    def disk_fills(self: progress.Tally) -> None:
+        written(self)
+        if self.articles == 1:  # after the first article is on disk
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(progress.Tally, "article_done", disk_fills)
+    out = tmp_path / f"out.{format}"
+    with pytest.raises(ExportError, match="No space left on device"):
+        export(filled, format, out)  # type: ignore[arg-type]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("out")] == []
+
+
+@pytest.mark.parametrize("format", ["md", "html"])
+def test_a_refused_write_is_one_clear_error(filled: Archive, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch,
+                                           format: str) -> None:
+    """As test_an_unwritable_place_is_refused, but also when the tests run as root (for whom
+    a read-only folder is writable): the operating system's refusal itself."""
+    import tempfile
+
+    def refused(*_args: object, **_kwargs: object) -> object:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refused)
+    monkeypatch.setattr(Path, "open", refused)
+    with pytest.raises(ExportError, match=r"cannot write.*Permission denied"):
+        export(filled, format, tmp_path / "out")  # type: ignore[arg-type]
+    monkeypatch.undo()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("out")] == []
 
 
 @pytest.mark.parametrize("format", ["md", "html"])
@@ -227,8 +253,9 @@ def test_selected_articles_only(filled: Archive, tmp_path: Path) -> None:
     assert [d["id"] for d in documents] == [older]
 
 
+@pytest.mark.parametrize("format", ["md", "html", "epub", "json"])
 def test_cli_export_json_line_and_empty_result(filled: Archive, archive_path: Path,
-                                               tmp_path: Path) -> None:
+                                               tmp_path: Path, format: str) -> None:
     filled.close()
     out = io.StringIO()
     assert cli.main(["--archive", str(archive_path), "export", "tag:science", "--format",
@@ -238,9 +265,9 @@ def test_cli_export_json_line_and_empty_result(filled: Archive, archive_path: Pa
                         "images": 0, "bytes": (tmp_path / "s.html").stat().st_size}
     out = io.StringIO()
     assert cli.main(["--archive", str(archive_path), "export", "nomatchword", "--format",
-                     "epub", "--out", str(tmp_path / "none.epub")], out) == 0
+                     format, "--out", str(tmp_path / "none")], out) == 0
     assert out.getvalue() == "no articles match; nothing exported\n"
-    assert not (tmp_path / "none.epub").exists()
+    assert not any(p.name.startswith("none") for p in tmp_path.iterdir())  # no empty book
 
 
 def test_cli_refuses_a_taken_folder_in_one_line(filled: Archive, archive_path: Path,
@@ -253,6 +280,75 @@ def test_cli_refuses_a_taken_folder_in_one_line(filled: Archive, archive_path: P
                      str(tmp_path / "taken")], io.StringIO())
     assert code == 1
     assert capsys.readouterr().err.count("\n") == 1
+
+
+HOSTILE_TITLES = ["a/b", "..", "../../etc/passwd", "nul\x00byte", "CON", "x" * 300,
+                  "Same", "same"]
+
+
+def test_hostile_titles_stay_inside_the_folder_one_file_each(archive: Archive,
+                                                             tmp_path: Path) -> None:
+    archive.store([ArticleDraft(title=title, body_html=f"<p>Body {n}</p>", guid=f"h{n}")
+                   for n, title in enumerate(HOSTILE_TITLES)])
+    out = tmp_path / "md"
+    export(archive, "md", out)
+    files = list(out.iterdir())
+    assert len(files) == len(HOSTILE_TITLES)
+    assert all(f.parent == out and f.suffix == ".md" for f in files)
+    names = {f.name for f in files}
+    assert {"a b.md", "etc passwd.md", "nul byte.md", "_CON.md"} <= names
+    assert len({name.casefold() for name in names}) == len(names)
+    bodies = {yaml.safe_load(f.read_text(encoding="utf-8").split("---\n")[1])["title"]
+              for f in files}
+    assert bodies == set(HOSTILE_TITLES)  # each article's own title, in full, inside
+
+
+@pytest.mark.parametrize("format", ["md", "html", "epub", "json"])
+def test_untitled_and_bodiless_articles_export(archive: Archive, tmp_path: Path,
+                                               format: str) -> None:
+    archive.store([ArticleDraft(title="", body_html="<p>The opening line. More.</p>",
+                                guid="u1"),
+                   ArticleDraft(title="Nothing inside", body_html="", guid="u2")])
+    out = tmp_path / f"out.{format}"
+    assert export(archive, format, out).articles == 2  # type: ignore[arg-type]
+    if format == "md":
+        assert sorted(p.name for p in out.iterdir()) == ["Nothing inside.md",
+                                                         "The opening line.md"]
+    elif format == "json":
+        documents = json.loads((out / "articles.json").read_text(encoding="utf-8"))
+        assert {d["title"]: d["body_html"] for d in documents} == {
+            "Nothing inside": "", "The opening line": "<p>The opening line. More.</p>"}
+    elif format == "html":
+        page = out.read_text(encoding="utf-8")
+        assert "Nothing inside" in page and "The opening line. More." in page
+    else:
+        with zipfile.ZipFile(out) as book:
+            text = " ".join(book.read(n).decode() for n in book.namelist()
+                            if n.startswith("EPUB/article-"))
+        assert "Nothing inside" in text and "The opening line. More." in text
+
+
+def test_missing_images_become_placeholders_in_the_book_never_addresses(filled: Archive,
+                                                                        tmp_path: Path
+                                                                        ) -> None:
+    out = tmp_path / "book.epub"
+    export(filled, "epub", out, "picture")
+    with zipfile.ZipFile(out) as book:
+        chapter = next(book.read(n).decode() for n in book.namelist()
+                       if n.startswith("EPUB/article-"))
+    assert "[image: lost one]" in chapter
+    assert GONE_SHA not in chapter and "archive-image:" not in chapter
+    assert f'src="images/{PNG_SHA}.png"' in chapter
+
+
+def test_alt_text_of_a_missing_image_stays_text(archive: Archive, tmp_path: Path) -> None:
+    archive.store([ArticleDraft(title="Alt", guid="alt", body_html=(
+        f'<p><img src="archive-image:{GONE_SHA}" alt="&lt;script&gt; &amp; co"></p>'))])
+    export(archive, "html", tmp_path / "a.html")
+    page = (tmp_path / "a.html").read_text(encoding="utf-8")
+    assert "[image: &lt;script&gt; &amp; co]" in page and "<script>" not in page
+    export(archive, "md", tmp_path / "md")
+    assert "[image: <script> & co]" in (tmp_path / "md" / "Alt.md").read_text(encoding="utf-8")
 
 
 def test_bad_query_is_a_syntax_error(filled: Archive, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from reader.export import articles, epub_book, html_file, json_folder, markdown_
 from reader.export.errors import ExportCancelled, ExportError
 from reader.export.progress import Tally
 from reader.export.staging import staged_file, staged_folder, tree_size
+from reader.query import Query
 
 Format = Literal["md", "html", "epub", "json"]
 FORMATS: tuple[Format, ...] = ("md", "html", "epub", "json")
@@ -35,16 +36,21 @@ def book_title(query: str) -> str:
     return f"Broadsheet: {query.strip() or 'all articles'}"
 
 
-def export(archive: Archive, format: Format, out: str | Path, query: str = "", *,
-           article_ids: Sequence[int] | None = None,
+def export(archive: Archive, format: Format, out: str | Path, query: str | Query = "", *,
+           source_id: int | None = None, article_ids: Sequence[int] | None = None,
+           title: str | None = None,
            progress: Callable[[int], None] | None = None,
            cancelled: Callable[[], bool] | None = None) -> ExportResult:
-    """Write the articles of ``query`` (or ``article_ids``) to ``out``; when nothing matches
-    nothing is written (``articles`` is 0). Raises ExportError when ``out`` is taken or
-    unwritable, QuerySyntaxError for a bad search, ExportCancelled when cancelled."""
+    """Write the articles of ``query`` (within ``source_id``), or exactly ``article_ids``, to
+    ``out``; when nothing matches nothing is written (``articles`` is 0). ``title`` names
+    the HTML page and the book (default: ``book_title`` of a text query). Raises ExportError
+    when ``out`` is taken or unwritable, QuerySyntaxError for a bad search, ExportCancelled
+    when cancelled."""
     target = Path(out)
     tally = Tally(progress, cancelled)
-    items = articles.matching(archive, query, article_ids)
+    heading = title if title is not None else book_title(query if isinstance(query, str)
+                                                         else "")
+    items = articles.matching(archive, query, article_ids, source_id=source_id)
     first = next(items, None)
     if first is None:
         return ExportResult(format, str(target), 0, 0, 0)
@@ -60,6 +66,6 @@ def export(archive: Archive, format: Format, out: str | Path, query: str = "", *
     else:
         with staged_file(target) as file:
             single = epub_book.write if format == "epub" else html_file.write
-            single(everything(), file, book_title(query), tally)
+            single(everything(), file, heading, tally)
     return ExportResult(format, str(target), tally.articles, len(tally.images),
                         tree_size(target))

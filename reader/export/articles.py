@@ -8,10 +8,11 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from html import escape
+from html import escape, unescape
 
 from reader.archive import Archive
 from reader.errors import NotFound
+from reader.query import Query
 from reader.records import Article
 from reader.render.sanitize import ARCHIVE_IMAGE_SCHEME
 
@@ -59,7 +60,8 @@ def rewrite_images(body: str, images: dict[str, Image],
                    present: Callable[[Image, str], str],
                    missing: Callable[[str], str]) -> str:
     """``body`` with each archived image's tag replaced by ``present(image, tag)`` and each
-    one the archive lacks by ``missing(alt)`` (a placeholder: never a network address)."""
+    one the archive lacks by ``missing(alt)`` (a placeholder: never a network address; ``alt``
+    is plain text, so ``missing`` escapes it for HTML)."""
     def replace(match: re.Match[str]) -> str:
         tag = match.group(0)
         source = _SRC.search(tag)
@@ -68,8 +70,7 @@ def rewrite_images(body: str, images: dict[str, Image],
         image = images.get(source.group(1))
         if image is not None:
             return present(image, tag)
-        alt = _ALT.search(tag)
-        return missing(alt.group(1) or alt.group(2) or "" if alt else "")
+        return missing(image_alt(tag))
 
     return _IMG.sub(replace, body)
 
@@ -80,8 +81,9 @@ def with_src(tag: str, src: str) -> str:
 
 
 def image_alt(tag: str) -> str:
+    """The tag's alt text, as plain text (its entities decoded)."""
     alt = _ALT.search(tag)
-    return (alt.group(1) or alt.group(2) or "") if alt else ""
+    return unescape(alt.group(1) or alt.group(2) or "") if alt else ""
 
 
 def _referenced(body: str) -> list[str]:
@@ -104,9 +106,11 @@ def _load(archive: Archive, article: Article, sources: dict[int, str | None]) ->
     return Exported(article, sources.get(article.source_id), tuple(images))
 
 
-def matching(archive: Archive, query: str = "",
-             article_ids: Sequence[int] | None = None) -> Iterator[Exported]:
-    """The articles of ``query`` (or exactly ``article_ids``), newest first, one by one."""
+def matching(archive: Archive, query: str | Query = "",
+             article_ids: Sequence[int] | None = None, *,
+             source_id: int | None = None) -> Iterator[Exported]:
+    """The articles of ``query`` (within ``source_id``), or exactly ``article_ids``, newest
+    first, one by one."""
     sources = {source.id: source.url for source in archive.sources()}
     if article_ids is not None:
         rows = archive.headlines_by_id(article_ids)
@@ -117,7 +121,7 @@ def matching(archive: Archive, query: str = "",
         return
     cursor = None
     while True:
-        page = archive.headlines(query, cursor=cursor, limit=PAGE)
+        page = archive.headlines(query, source_id=source_id, cursor=cursor, limit=PAGE)
         for row in page.rows:
             yield _load(archive, archive.article(row.id), sources)
         cursor = page.next_cursor

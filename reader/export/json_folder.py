@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ def article_object(item: Exported) -> dict[str, Any]:
     document = article_json(item.article)
     document["body_html"] = rewrite_images(
         item.article.body_html, images, lambda image, tag: with_src(tag, image.file),
-        lambda alt: f"<span>{placeholder_text(alt)}</span>")
+        lambda alt: f"<span>{escape(placeholder_text(alt))}</span>")
     document["source_url"] = item.source_url
     document["fetched"] = iso(item.article.fetched)
     document["images"] = [{"sha256": image.sha256, "file": image.file,

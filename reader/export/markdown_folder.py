@@ -4,6 +4,7 @@ contract's order), its body converted by markdownify, images beside it in images
 from __future__ import annotations
 
 from collections.abc import Iterable
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ def body_markdown(item: Exported) -> str:
     images = {image.sha256: image for image in item.images}
     html = rewrite_images(item.article.body_html, images,
                           lambda image, tag: with_src(tag, image.file),
-                          lambda alt: f"<span>{placeholder_text(alt)}</span>")
+                          lambda alt: f"<span>{escape(placeholder_text(alt))}</span>")
     return str(markdownify(html, heading_style="ATX", bullets="-")).strip() + "\n"
 
 
