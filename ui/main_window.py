@@ -30,6 +30,7 @@ from ui.article_actions import ArticleActions
 from ui.article_view import ArticleView
 from ui.change_watcher import ChangeWatcher
 from ui.counts import CountKeeper
+from ui.exporting import Exporter, export_scope
 from ui.headlines import HeadlineModel, HeadlineView
 from ui.navigation import Navigator
 from ui.operations import ArchiveOps
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         self.reader.article_gone.connect(self._article_gone)
         self.sync = SyncRunner(self.ops, self.status, self)
         self.adder = Adder(self.ops, self.status, self.sync, self)
+        self.exporter = Exporter(self.ops, self.status, self)
         self.article_actions = ArticleActions(self.ops, self.reader, self.article_view,
                                               self.status, self.tag_model, self,
                                               self.navigator.selected, self.user)
@@ -166,6 +168,8 @@ class MainWindow(QMainWindow):
                 dialogs.ask_text(self, "Add source", "Feed or site address:")),
             "save_page": lambda: self.adder.add_source(
                 dialogs.ask_text(self, "Save a web page", "Page address:"), page=True),
+            "export": lambda: self.exporter.ask(export_scope(
+                self._choice, self.search_bar, self.navigator.selected())),
             "sync": self.sync.start, "quit": self.close,
             "next": lambda: self.navigator.step_article(1),
             "previous": lambda: self.navigator.step_article(-1),
@@ -249,6 +253,7 @@ class MainWindow(QMainWindow):
             dialog.close()  # the cheat sheet and other non-modal dialogs go with the window
         self.watcher.stop()
         self.sync.stop()
+        self.exporter.stop()
         if self.user.persist and self._loaded:
             current = self.reader.current
             view = ArchiveView(self._choice, self.search_bar.applied_text,

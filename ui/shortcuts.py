@@ -30,6 +30,7 @@ COMMANDS: Sequence[Command] = (
     Command("import_files", "&File", "&Import files…", ("Ctrl+O",), "import files"),
     Command("add_source", "&File", "&Add source…", ("Ctrl+N",), "add a source"),
     Command("save_page", "&File", "&Save a web page…"),
+    Command("export", "&File", "&Export…"),
     Command("sync", "&File", "&Sync now", ("R", "F5"), "sync now"),
     Command("sources", "&File", "S&ources…", ("Ctrl+Shift+S",),
             "sources: rename, pause, settings, unsubscribe"),
