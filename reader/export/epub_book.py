@@ -34,17 +34,29 @@ def chapter_body(item: Exported) -> str:
     images = {image.sha256: image for image in item.images}
     body = rewrite_images(article.body_html, images,
                           lambda image, tag: with_src(tag, image.file),
-                          lambda alt: f"<span>{escape(placeholder_text(alt))}</span>")
+                          lambda alt: (f'<span class="missing">'
+                                       f"{escape(placeholder_text(alt))}</span>"))
     meta = [article.source]
     if article.author:
         meta.append(article.author)
     if article.published:
         meta.append(article.published.date().isoformat())
-    subtitle = f"<p><em>{escape(article.subtitle)}</em></p>" if article.subtitle else ""
-    link = (f'<p><a href="{escape(article.url)}">{escape(article.url)}</a></p>'
+    if article.tags:
+        meta.append("tags: " + ", ".join(article.tags))
+    subtitle = (f'<p class="subtitle">{escape(article.subtitle)}</p>' if article.subtitle
+                else "")
+    link = (f'<p class="meta"><a href="{escape(article.url)}">{escape(article.url)}</a></p>'
             if article.url else "")
     return (f"<h1>{escape(article.title or 'Untitled')}</h1>{subtitle}"
-            f"<p>{escape(' · '.join(meta))}</p>{link}{_xhtml(body)}")
+            f'<p class="meta">{escape(" · ".join(meta))}</p>{link}{_xhtml(body)}')
+
+
+#: Only what an e-reader's own style lacks: pictures that fit the page, quieter details.
+STYLE = """img { max-width: 100%; height: auto; }
+.subtitle { font-style: italic; }
+.meta { font-size: 0.85em; color: #555; }
+.missing { border: 1px dashed #999; padding: 0 0.3em; }
+"""
 
 
 def write(items: Iterable[Exported], out: Path, title: str, tally: Tally) -> None:
@@ -53,11 +65,15 @@ def write(items: Iterable[Exported], out: Path, title: str, tally: Tally) -> Non
     book.set_title(title)
     book.set_language("en")
     book.add_author("Broadsheet")
+    style = epub.EpubItem(uid="style", file_name="style.css", media_type="text/css",
+                          content=STYLE.encode())
+    book.add_item(style)
     chapters = []
     for item in items:
         chapter = epub.EpubHtml(title=item.article.title or "Untitled",
                                 file_name=f"article-{item.article.id}.xhtml", lang="en")
         chapter.content = chapter_body(item)
+        chapter.add_item(style)
         book.add_item(chapter)
         chapters.append(chapter)
         for image in item.images:

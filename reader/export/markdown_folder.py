@@ -44,9 +44,13 @@ def body_markdown(item: Exported) -> str:
     return str(markdownify(html, heading_style="ATX", bullets="-")).strip() + "\n"
 
 
+#: libyaml's emitter when PyYAML has it: the pure-Python one took half of a Markdown export.
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def document(item: Exported) -> str:
-    head = yaml.safe_dump(front_matter(item), sort_keys=False, allow_unicode=True,
-                          default_flow_style=False, width=10**6)
+    head = yaml.dump(front_matter(item), Dumper=_DUMPER, sort_keys=False, allow_unicode=True,
+                     default_flow_style=False, width=10**6)
     return f"---\n{head}---\n\n{body_markdown(item)}"
 
 
