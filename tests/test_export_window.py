@@ -7,6 +7,7 @@ import json
 import threading
 from pathlib import Path
 
+import pytest
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 from windows import Make, demo_path, demo_template, make_window, settings_path  # noqa: F401
@@ -52,6 +53,25 @@ def test_export_writes_the_list_on_screen(make_window: Make, demo_path: Path,
         assert headline is not None and f'id="a{headline.id}"' in page
     assert window.status.text.text() == f"Exported {len(shown)} articles to {out}"
     assert window.exporter.progress is None  # the progress dialog is gone
+
+
+def test_the_suggested_destination_is_a_new_name(make_window: Make, demo_path: Path,
+                                                 tmp_path: Path, qtbot: QtBot,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "Broadsheet export.html").write_text("an earlier export")
+    (tmp_path / "Broadsheet export").mkdir()
+    window = make_window(demo_path)
+    dialog = _open_dialog(window, qtbot)
+    assert dialog.path.text() == str(tmp_path / "Broadsheet export 2")
+    dialog.format.setCurrentIndex(dialog.format.findData("html"))
+    assert dialog.path.text() == str(tmp_path / "Broadsheet export 2.html")
+    dialog.format.setCurrentIndex(dialog.format.findData("epub"))
+    assert dialog.path.text() == str(tmp_path / "Broadsheet export.epub")
+    dialog.path.setText(str(tmp_path / "mine.epub"))
+    dialog.format.setCurrentIndex(dialog.format.findData("json"))
+    assert dialog.path.text() == str(tmp_path / "mine.epub")  # the person's choice stays
+    dialog.reject()
 
 
 def test_export_of_the_selected_articles_only(make_window: Make, demo_path: Path,

@@ -83,6 +83,18 @@ def export_scope(choice: FilterChoice, search: SearchBar,
                        tuple(headline.id for headline in selected))
 
 
+def suggested_destination(format: Format) -> str:
+    """A name in the home folder not taken yet, so a second export needs no renaming."""
+    home, suffix = Path.home(), SUFFIXES[format]
+    number = 1
+    while True:
+        stem = SUGGESTED_STEM if number == 1 else f"{SUGGESTED_STEM} {number}"
+        candidate = home / f"{stem}{suffix}"
+        if not candidate.exists():
+            return str(candidate)
+        number += 1
+
+
 def _articles(count: int) -> str:
     return f"{count:,} article{'s' if count != 1 else ''}"
 
@@ -109,7 +121,7 @@ class ExportDialog(QDialog):
         self.format = QComboBox()
         for name, label in FORMAT_LABELS.items():
             self.format.addItem(label, name)
-        self.path = QLineEdit(str(Path.home() / SUGGESTED_STEM))
+        self.path = QLineEdit(suggested_destination(self.chosen_format()))
         self._suggested = self.path.text()
         self.format.currentIndexChanged.connect(self._format_changed)
         choose = QPushButton("Choose…")
@@ -144,8 +156,7 @@ class ExportDialog(QDialog):
         """Keep the suggested destination's suffix in step with the format, until the person
         has typed or chosen a destination of their own."""
         if self.path.text() == self._suggested:
-            base = Path.home() / SUGGESTED_STEM
-            self._suggested = str(base) + SUFFIXES[self.chosen_format()]
+            self._suggested = suggested_destination(self.chosen_format())
             self.path.setText(self._suggested)
 
     def _choose(self) -> None:
