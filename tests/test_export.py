@@ -246,6 +246,15 @@ def test_cancel_leaves_nothing(filled: Archive, tmp_path: Path, format: str) -> 
     assert not any(p.name.startswith("out") for p in tmp_path.iterdir())
 
 
+def test_cancel_midway_leaves_nothing(filled: Archive, tmp_path: Path) -> None:
+    written: list[int] = []
+    with pytest.raises(ExportCancelled):
+        export(filled, "json", tmp_path / "out", progress=written.append,
+               cancelled=lambda: bool(written))
+    assert written == [1]  # stopped after the first article, before the second
+    assert not any(p.name.startswith("out") for p in tmp_path.iterdir())
+
+
 def test_selected_articles_only(filled: Archive, tmp_path: Path) -> None:
     older = filled.headlines("Older").rows[0].id
     export(filled, "json", tmp_path / "one", article_ids=[older])
@@ -349,6 +358,15 @@ def test_alt_text_of_a_missing_image_stays_text(archive: Archive, tmp_path: Path
     assert "[image: &lt;script&gt; &amp; co]" in page and "<script>" not in page
     export(archive, "md", tmp_path / "md")
     assert "[image: <script> & co]" in (tmp_path / "md" / "Alt.md").read_text(encoding="utf-8")
+
+
+def test_an_image_from_elsewhere_is_never_linked() -> None:
+    from reader.export.articles import rewrite_images
+
+    body = ('<p><img src="https://tracker.example/p.gif" alt="pixel">'
+            '<img alt="no source"></p>')
+    rewritten = rewrite_images(body, {}, lambda _image, tag: tag, lambda alt: f"[{alt}]")
+    assert rewritten == "<p>[pixel][no source]</p>"
 
 
 def test_bad_query_is_a_syntax_error(filled: Archive, tmp_path: Path) -> None:

@@ -54,6 +54,7 @@ def export(archive: Archive, format: Format, out: str | Path, query: str | Query
     first = next(items, None)
     if first is None:
         return ExportResult(format, str(target), 0, 0, 0)
+    tally.check()  # cancelled while the first page was read: nothing is written
 
     def everything() -> Iterator[articles.Exported]:
         yield first

@@ -59,15 +59,14 @@ def placeholder_text(alt: str) -> str:
 def rewrite_images(body: str, images: dict[str, Image],
                    present: Callable[[Image, str], str],
                    missing: Callable[[str], str]) -> str:
-    """``body`` with each archived image's tag replaced by ``present(image, tag)`` and each
-    one the archive lacks by ``missing(alt)`` (a placeholder: never a network address; ``alt``
-    is plain text, so ``missing`` escapes it for HTML)."""
+    """``body`` with each archived image's tag replaced by ``present(image, tag)`` and every
+    other one (the archive lacks it, or — in a body stored before bodies were sanitized — it
+    points elsewhere) by ``missing(alt)``: a placeholder, never a network address. ``alt`` is
+    plain text, so ``missing`` escapes it for HTML."""
     def replace(match: re.Match[str]) -> str:
         tag = match.group(0)
         source = _SRC.search(tag)
-        if source is None:
-            return tag
-        image = images.get(source.group(1))
+        image = images.get(source.group(1)) if source is not None else None
         if image is not None:
             return present(image, tag)
         return missing(image_alt(tag))
