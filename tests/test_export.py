@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import zipfile
@@ -137,6 +138,57 @@ def test_epub_has_a_chapter_per_article_images_and_navigation(filled: Archive,
         chapters = [n for n in names if n.startswith("EPUB/article-")]
         assert len(chapters) == 2
         assert "EPUB/nav.xhtml" in names
+
+
+def _shown_fields(archive: Archive, article_id: int) -> list[str]:
+    """What a reader of any format must find of an article: each field, as text."""
+    article = archive.article(article_id)
+    fields = [article.title, article.source, *article.tags]
+    fields += [value for value in (article.subtitle, article.author, article.url) if value]
+    if article.published is not None:
+        fields.append(article.published.date().isoformat())
+    return fields
+
+
+def test_every_format_carries_every_field_and_every_image(filled: Archive,
+                                                          tmp_path: Path) -> None:
+    from html import escape
+
+    ids = [row.id for row in filled.headlines("").rows]
+    export(filled, "md", tmp_path / "md")
+    for path in (tmp_path / "md").glob("*.md"):
+        fields, body = _front_matter(path.read_text(encoding="utf-8"))
+        article = filled.article(int(str(fields["broadsheet_id"])))
+        assert fields["title"] == article.title and fields["source"] == article.source
+        assert fields.get("subtitle") == (article.subtitle or None)
+        assert fields.get("author") == article.author and fields["url"] == article.url
+        assert fields["tags"] == list(article.tags)
+        assert fields["published"] == (article.published.isoformat() if article.published
+                                       else None)
+        assert (fields["read"], fields["bookmarked"]) == (article.read, article.bookmarked)
+        for link in re.findall(r"\]\((images/[^)]+)\)", body):
+            assert (tmp_path / "md" / link).is_file()
+    export(filled, "json", tmp_path / "json")
+    for document in json.loads((tmp_path / "json" / "articles.json").read_text("utf-8")):
+        for src in re.findall(r'src="([^"]+)"', document["body_html"]):
+            assert (tmp_path / "json" / src).is_file()
+    export(filled, "html", tmp_path / "all.html")
+    page = (tmp_path / "all.html").read_text(encoding="utf-8")
+    sections = page.split("<article")[1:]
+    assert len(sections) == len(ids)
+    for article_id, section in zip(ids, sections, strict=True):
+        for field in _shown_fields(filled, article_id):
+            assert escape(field) in section, field
+        assert all(src.startswith("data:") for src in re.findall(r'src="([^"]+)"', section))
+    export(filled, "epub", tmp_path / "all.epub")
+    with zipfile.ZipFile(tmp_path / "all.epub") as book:
+        names = set(book.namelist())
+        for article_id in ids:
+            chapter = book.read(f"EPUB/article-{article_id}.xhtml").decode()
+            for field in _shown_fields(filled, article_id):
+                assert escape(field, quote=False) in chapter, field
+            for src in re.findall(r'src="([^"]+)"', chapter):
+                assert f"EPUB/{src}" in names
 
 
 def _epubcheck() -> list[str] | None:
