@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import IO, Any, TextIO, cast
 
-from reader import cli_backup, cli_sources, operations
+from reader import cli_backup, cli_export, cli_sources, operations
 from reader.archive import Archive, default_archive_path
 from reader.errors import ReaderError
 from reader.records import (
@@ -554,6 +554,7 @@ COMMANDS: dict[str, Callable[[Archive, argparse.Namespace, TextIO], int]] = {
     "check": cmd_check,
     "purge": cmd_purge,
     **cli_sources.COMMANDS,
+    **cli_export.COMMANDS,
 }
 
 SEARCH_HELP = """\
@@ -684,6 +685,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("sources", "list sources with their state and last error", json_flag)
     cli_sources.add_parsers(add, json_flag, _row_id, _text)
     cli_backup.add_parsers(add, json_flag, _path)
+    cli_export.add_parsers(add, json_flag, _text, _path)
     sub = add("delete-tag", "take a tag off every article and drop it (the articles stay)")
     sub.add_argument("name", metavar="NAME", type=_text)
     sub = add("move-source", "put a source in a folder (its source tag, put on its articles); "

@@ -14,11 +14,13 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 QT_LIBS="libegl1 libgl1 libxkbcommon0 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0
 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0
 libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xkb1 libx11-xcb1"
+# Tools the test suite runs: epubcheck validates exported books (tests/test_export.py).
+TEST_TOOLS="epubcheck"
 
 missing=()
 if ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then missing+=(python3-venv); fi
 if command -v dpkg >/dev/null 2>&1; then
-    for pkg in $QT_LIBS; do
+    for pkg in $QT_LIBS $TEST_TOOLS; do
         if ! dpkg -s "$pkg" >/dev/null 2>&1 && ! dpkg -s "${pkg}t64" >/dev/null 2>&1; then
             missing+=("$pkg")
         fi

@@ -19,7 +19,7 @@ from reader.cli import main
 from reader.errors import DocumentError
 from reader.importing import import_paths
 from reader.markdown_import import MalformedFrontMatter, read_markdown, split_front_matter
-from reader.render.sanitize import ARCHIVE_IMAGE_SCHEME
+from reader.render.scheme import ARCHIVE_IMAGE_SCHEME
 from reader.textpage import MAX_TEXT_PAGE_BYTES
 
 

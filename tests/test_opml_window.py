@@ -44,7 +44,7 @@ def test_file_menu_offers_opml_import_and_export(make_window: object,
                                                  demo_path: Path) -> None:
     window = make_window(demo_path)  # type: ignore[operator]
     texts = menu_texts(window, "&File")
-    assert "Import &OPML…" in texts and "&Export OPML…" in texts
+    assert "Import &OPML…" in texts and "Export O&PML…" in texts
 
 
 def test_import_opml_from_the_window_subscribes_in_folders(

@@ -30,6 +30,7 @@ from ui.article_actions import ArticleActions
 from ui.article_view import ArticleView
 from ui.change_watcher import ChangeWatcher
 from ui.counts import CountKeeper
+from ui.exporting import Exporter, export_scope
 from ui.headlines import HeadlineModel, HeadlineView
 from ui.navigation import Navigator
 from ui.operations import ArchiveOps
@@ -102,6 +103,7 @@ class MainWindow(QMainWindow):
         self.opml = OpmlActions(self.ops, self.adder, self.status, self)
         self.weekly_backup = WeeklyBackup(archive, self.runner, self.status, self)
         self.sync.synced.connect(self.weekly_backup.run_if_due)
+        self.exporter = Exporter(self.ops, self.status, self)
         self.article_actions = ArticleActions(self.ops, self.reader, self.article_view,
                                               self.status, self.tag_model, self,
                                               self.navigator.selected, self.user)
@@ -173,6 +175,8 @@ class MainWindow(QMainWindow):
             "export_opml": lambda: self.opml.export_file(ask_opml_target(self)),
             "save_page": lambda: self.adder.add_source(
                 dialogs.ask_text(self, "Save a web page", "Page address:"), page=True),
+            "export": lambda: self.exporter.ask(export_scope(
+                self._choice, self.search_bar, self.navigator.selected())),
             "sync": self.sync.start, "quit": self.close,
             "next": lambda: self.navigator.step_article(1),
             "previous": lambda: self.navigator.step_article(-1),
@@ -258,6 +262,7 @@ class MainWindow(QMainWindow):
             dialog.close()  # the cheat sheet and other non-modal dialogs go with the window
         self.watcher.stop()
         self.sync.stop()
+        self.exporter.stop()
         if self.user.persist and self._loaded:
             current = self.reader.current
             view = ArchiveView(self._choice, self.search_bar.applied_text,

@@ -32,7 +32,6 @@ from PIL import Image, ImageOps
 
 from reader.errors import BinaryDocument, DocumentTooLarge, OverBudget
 from reader.render.sanitize import (
-    ARCHIVE_IMAGE_SCHEME,
     FRAGMENT_ERRORS,
     absolute_url,
     drop_element,
@@ -46,6 +45,7 @@ from reader.render.sanitize import (
     serialize_fragment,
     usable_base_url,
 )
+from reader.render.scheme import ARCHIVE_IMAGE_SCHEME
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 #: About 8,660 px square: 200 MB decoded as RGBA, under Qt 6's default 256 MB image allocation

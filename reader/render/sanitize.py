@@ -38,11 +38,10 @@ from reader.render.budget import (
     needs_nesting_limit,
 )
 from reader.render.notes import with_notes
+from reader.render.scheme import ARCHIVE_IMAGE_SCHEME
 
 T = TypeVar("T")
 
-#: Images the archive stored itself are addressed with this scheme; anything else is remote.
-ARCHIVE_IMAGE_SCHEME = "archive-image"
 
 ALLOWED_TAGS = frozenset({
     "a", "abbr", "b", "bdi", "blockquote", "br", "caption", "cite", "code", "col", "colgroup",
