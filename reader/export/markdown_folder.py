@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from markdownify import markdownify
+from markdownify import MarkdownConverter
 
 from reader.export.articles import (
     Exported,
@@ -36,12 +36,38 @@ def front_matter(item: Exported) -> dict[str, Any]:
     return fields
 
 
+class _Converter(MarkdownConverter):
+    """markdownify with list items' content indented by four columns ("-   item"), not by
+    the bullet's width ("- item"): CommonMark reads both, but Python-Markdown, which the
+    importer renders with, nests a list only under four, so a nested list came back flat."""
+
+    def convert_li(self, el: Any, text: str, parent_tags: Any) -> str:
+        # (markdownify's stub leaves its per-tag converters out)
+        out = str(super().convert_li(el, text, parent_tags))  # type: ignore[misc]
+        first, _, rest = out.partition("\n")
+        bullet, space, content = first.partition(" ")
+        if not space:
+            return out
+        width = len(bullet) + 1
+        pad = max(width, _LIST_INDENT)
+        lines = [bullet + " " * (pad - len(bullet)) + content]
+        lines += [" " * (pad - width) + line if line.startswith(" " * width) else line
+                  for line in rest.split("\n")]
+        converted = "\n".join(lines)
+        # An item of several blocks ends in a blank line, or the next item's bullet would be
+        # read as its last paragraph's continuation.
+        return converted.rstrip("\n") + "\n\n" if "\n\n" in converted.strip() else converted
+
+
+_LIST_INDENT = 4
+
+
 def body_markdown(item: Exported) -> str:
     images = {image.sha256: image for image in item.images}
     html = rewrite_images(item.article.body_html, images,
                           lambda image, tag: with_src(tag, image.file),
                           lambda alt: f"<span>{escape(placeholder_text(alt))}</span>")
-    return str(markdownify(html, heading_style="ATX", bullets="-")).strip() + "\n"
+    return str(_Converter(heading_style="ATX", bullets="-").convert(html)).strip() + "\n"
 
 
 #: libyaml's emitter when PyYAML has it: the pure-Python one took half of a Markdown export.
