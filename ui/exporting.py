@@ -111,7 +111,9 @@ class ExportDialog(QDialog):
         self._scope = scope
         shown = scope.description or "all articles"
         self.search_choice = QRadioButton(f"The list on screen ({shown})")
-        self.selected_choice = QRadioButton(f"The selected {_articles(len(scope.selected))}")
+        self.selected_choice = QRadioButton(
+            f"The selected {_articles(len(scope.selected))}" if scope.selected
+            else "The selected articles (none selected)")
         self.selected_choice.setEnabled(bool(scope.selected))
         (self.selected_choice if len(scope.selected) > 1 else self.search_choice).setChecked(True)
         self._which = QButtonGroup(self)
